@@ -1,0 +1,37 @@
+# The two commands: `make demo` runs the monthly job on embedded defaults, `make test` runs the tests.
+# Each creates or reuses the virtual environment in .venv and installs what it needs.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test stop status lint install clean benchmark
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m bansos.devstack demo
+
+stop:
+	@test -x $(BIN)/python && $(BIN)/python -m bansos.devstack stop || true
+
+status: $(STAMP)
+	$(BIN)/python -m bansos.devstack status
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/million_rows.py
+
+clean: stop
+	rm -rf .demo data

@@ -1,0 +1,21 @@
+"""Airflow local settings: preload the heavy libraries in the processes that fork task processes.
+
+Airflow imports this module at start in every component. Task processes are forked from the
+scheduler's LocalExecutor workers (or from a Celery worker), so a library imported here is
+already in memory in every task: Great Expectations alone takes 4-6 s of CPU to import, which
+would otherwise be paid again by every validate task (seven per monthly run). Other components
+(api-server, dag-processor, triggerer) skip the preload. Set BANSOS_PRELOAD=0 to turn it off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_FORKING_COMPONENTS = {"scheduler", "worker", "celery"}
+
+if os.environ.get("BANSOS_PRELOAD", "1") == "1" and _FORKING_COMPONENTS & set(sys.argv[1:3]):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations  # noqa: F401
+    import pandas  # noqa: F401
+    import psycopg2  # noqa: F401

@@ -1,0 +1,129 @@
+"""
+### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
+
+Each month, for the month that just ended (the data interval, Asia/Jakarta), every kab/kota branch
+**extracts** its file from the landing area (archived byte for byte, registered with its SHA-256),
+**stages** it into PostgreSQL with one COPY, **validates** it with the Great Expectations suite in
+`expectations/monthly_extract.json`, and **merges** it into the warehouse, replacing that kab/kota-month
+atomically. A missing or rejected extract skips the rest of its branch only; a rejected one is
+quarantined with its reasons. **publish** then refreshes the summary mart of the year and
+**report** says which kab/kota are loaded, missing or rejected.
+
+Manual runs may set the `periode` param (`YYYY-MM`). Backfill with
+`airflow backfill create --dag-id bansos_monthly_21 --from-date 2022-01-01T00:00:00+07:00 --to-date 2022-12-31T00:00:00+07:00`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import (
+    CronDataIntervalTimetable,
+    Param,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+    task_group,
+)
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from bansos import steps
+from bansos.config import PROVINCES_DIR, load_province
+
+
+def _label(ref: dict | str) -> str:
+    """Name a mapped task instance after its kab/kota in the UI."""
+    kode = ref if isinstance(ref, str) else ref["kode_kabkota"]
+    get_current_context()["kabkota"] = kode
+    return kode
+
+
+def _continue_only_if_processing(ref: dict) -> None:
+    if ref["action"] != "process":
+        raise AirflowSkipException(f"{ref['kode_kabkota']} {ref['periode']}: {ref['action']}")
+
+
+def build(province_code: str):
+    province = load_province(province_code)
+
+    @dag(
+        dag_id=f"bansos_monthly_{province.kode}",
+        description=f"Monthly social-assistance extracts of {province.nama}: extract, validate, merge, publish",
+        schedule=CronDataIntervalTimetable("0 2 1 * *", timezone=province.timezone),
+        start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),
+        catchup=False,
+        max_active_runs=4,
+        default_args={"owner": "dinsos-data", "retries": 2, "retry_delay": timedelta(seconds=30)},
+        params={"periode": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                 description="Month to process (YYYY-MM); empty = the data interval's month")},
+        tags=["bansos", f"provinsi-{province.kode}", "monthly"],
+        doc_md=__doc__,
+    )
+    def pipeline():
+        @task
+        def resolve_periode(params=None, data_interval_start=None) -> str:
+            if params and params.get("periode"):
+                return params["periode"]
+            if data_interval_start is None:
+                raise AirflowFailException("a manual run without a data interval needs the 'periode' param (YYYY-MM)")
+            return pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
+
+        @task
+        def prepare_warehouse() -> dict:
+            return steps.prepare_warehouse(province.kode)
+
+        @task_group
+        def kabkota(kode_kabkota: str, periode: str):
+            @task(map_index_template="{{ kabkota }}")
+            def extract(kode_kabkota: str, periode: str) -> dict:
+                _label(kode_kabkota)
+                found = steps.extract(province.kode, periode, kode_kabkota)
+                _continue_only_if_processing(found)
+                return found
+
+            @task(map_index_template="{{ kabkota }}")
+            def stage(found: dict) -> dict:
+                _label(found)
+                staged = steps.stage(found)
+                _continue_only_if_processing(staged)
+                return staged
+
+            @task(map_index_template="{{ kabkota }}")
+            def validate(staged: dict, run_id=None) -> dict:
+                _label(staged)
+                validated = steps.validate(staged, run_id)
+                _continue_only_if_processing(validated)
+                return validated
+
+            @task(map_index_template="{{ kabkota }}")
+            def merge(validated: dict) -> dict:
+                _label(validated)
+                return steps.merge(validated)
+
+            merge(validate(stage(extract(kode_kabkota, periode))))
+
+        @task(trigger_rule=TriggerRule.NONE_FAILED)
+        def publish(periode: str) -> dict:
+            return steps.publish(province.kode, periode)
+
+        @task(trigger_rule=TriggerRule.ALL_DONE)
+        def report(periode: str) -> dict:
+            states = steps.report(province.kode, periode)
+            stuck = sorted(k for k, state in states.items() if state == "incomplete")
+            if stuck:
+                raise AirflowFailException(f"kab/kota not processed to the end: {', '.join(stuck)}")
+            return states
+
+        periode = resolve_periode()
+        branches = kabkota.partial(periode=periode).expand(kode_kabkota=province.kabkota_codes)
+        prepare_warehouse() >> branches
+        published = publish(periode)
+        branches >> published >> report(periode)
+
+    return pipeline()
+
+
+for _config in sorted(PROVINCES_DIR.glob("*.toml")):
+    build(_config.name.split("-", 1)[0])

@@ -1,0 +1,32 @@
+-- Loads an accepted submission as a new batch: pseudonymised distributions, households and persons.
+-- reads: staging.submission_<id>_checked; writes: core.load_batch, core.distribution, core.household, core.person.
+-- Identifiers are hashed here with HMAC-SHA256; the key arrives as its two pads and is never stored.
+WITH batch AS (
+    INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count)
+    SELECT %(submission_id)s, %(province)s, %(periode)s, %(kode_kabkota)s, count(*) FROM {checked}
+    RETURNING batch_id
+)
+INSERT INTO core.distribution
+    (batch_id, source_line, province, periode, kode_kabkota, kode_kecamatan, kode_desa, kk_hash, nik_hash,
+     kode_program, nominal, tanggal_salur, saluran, desil, id_kelompok)
+SELECT batch.batch_id, c.source_line, %(province)s, c.periode, c.kode_kabkota, c.kode_kecamatan, c.kode_desa,
+       core.hmac_sha256(c.no_kk, %(inner_pad)s, %(outer_pad)s),
+       core.hmac_sha256(c.nik, %(inner_pad)s, %(outer_pad)s),
+       c.kode_program, c.nominal_rp, c.tanggal_salur_date, c.saluran, c.desil_num, c.id_kelompok
+FROM {checked} AS c CROSS JOIN batch;
+
+INSERT INTO core.household (kk_hash, province, first_batch_id)
+SELECT DISTINCT d.kk_hash, d.province, d.batch_id
+FROM core.distribution AS d
+WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
+ON CONFLICT (kk_hash) DO NOTHING;
+
+INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
+SELECT DISTINCT ON (1) core.hmac_sha256(c.nik, %(inner_pad)s, %(outer_pad)s), c.jenis_kelamin,
+       substr(c.tanggal_lahir, 1, 4)::integer,
+       (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
+FROM {checked} AS c
+ORDER BY 1, c.source_line
+ON CONFLICT (nik_hash) DO NOTHING;
+
+SELECT batch_id, row_count FROM core.load_batch WHERE submission_id = %(submission_id)s;

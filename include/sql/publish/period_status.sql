@@ -1,0 +1,24 @@
+-- Each kab/kota of a province for one month: its newest submission, what became of it, and whether
+-- the month is loaded. reads: ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: nothing.
+SELECT k.kode,
+       k.short,
+       s.submission_id,
+       s.status,
+       s.row_count,
+       s.reasons,
+       s.quarantine_key,
+       b.submission_id AS loaded_submission_id,
+       b.row_count     AS loaded_rows
+FROM ref.kabkota AS k
+LEFT JOIN LATERAL (
+    SELECT *
+    FROM raw.submission AS s
+    WHERE s.province = k.province AND s.periode = %(periode)s AND s.kode_kabkota = k.kode
+    ORDER BY s.landed_at DESC, s.submission_id DESC
+    LIMIT 1
+) AS s ON true
+LEFT JOIN core.kabkota_month AS km
+       ON km.province = k.province AND km.periode = %(periode)s AND km.kode_kabkota = k.kode
+LEFT JOIN core.load_batch AS b ON b.batch_id = km.current_batch_id
+WHERE k.province = %(province)s
+ORDER BY k.sort_order;

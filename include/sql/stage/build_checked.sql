@@ -1,0 +1,95 @@
+-- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
+-- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
+-- ref.programme; writes: staging.submission_<id>_checked.
+DROP TABLE IF EXISTS {checked};
+CREATE UNLOGGED TABLE {checked} AS
+WITH r AS (
+    SELECT _line + 1                           AS source_line,
+           nullif(btrim(periode), '')          AS periode,
+           nullif(btrim(kode_kabkota), '')     AS kode_kabkota,
+           nullif(btrim(kode_kecamatan), '')   AS kode_kecamatan,
+           nullif(btrim(kode_desa), '')        AS kode_desa,
+           nullif(btrim(no_kk), '')            AS no_kk,
+           nullif(btrim(nik), '')              AS nik,
+           nullif(btrim(nama), '')             AS nama,
+           upper(nullif(btrim(jenis_kelamin), '')) AS jenis_kelamin,
+           nullif(btrim(tanggal_lahir), '')    AS tanggal_lahir,
+           nullif(btrim(alamat), '')           AS alamat,
+           upper(nullif(btrim(kode_program), '')) AS kode_program,
+           nullif(btrim(nominal), '')          AS nominal,
+           nullif(btrim(tanggal_salur), '')    AS tanggal_salur,
+           upper(nullif(btrim(saluran), ''))   AS saluran,
+           nullif(btrim(desil), '')            AS desil,
+           nullif(btrim(id_kelompok), '')      AS id_kelompok
+    FROM {raw}
+),
+ids AS (
+    SELECT r.*,
+           coalesce(nik ~ '^[0-9]{{16}}$', false)   AS nik_is_16_digits,
+           coalesce(no_kk ~ '^[0-9]{{16}}$', false) AS no_kk_is_16_digits,
+           coalesce(nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)   AS nik_scientific,
+           coalesce(no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false) AS no_kk_scientific
+    FROM r
+)
+SELECT i.*,
+       -- keys safe to show in reports and alerts: 2171********0003
+       CASE WHEN length(i.nik) >= 8 THEN left(i.nik, 4) || repeat('*', length(i.nik) - 8) || right(i.nik, 4)
+            ELSE '****' END AS nik_masked,
+       CASE WHEN length(i.no_kk) >= 8 THEN left(i.no_kk, 4) || repeat('*', length(i.no_kk) - 8) || right(i.no_kk, 4)
+            ELSE '****' END AS no_kk_masked,
+       -- NIK: 16 digits, not one digit repeated, serial not 0000, DDMMYY (+40 for women) a real date
+       -- (each defect fires one rule: a blank NIK is 'required', 3.17E+15 is 'scientific', a short one 'format')
+       i.nik IS NULL OR i.nik_scientific
+           OR (i.nik_is_16_digits AND i.nik !~ '^(.)\1+$' AND right(i.nik, 4) <> '0000') AS nik_format_ok,
+       CASE WHEN NOT i.nik_is_16_digits THEN true
+            WHEN substr(i.nik, 7, 2)::integer BETWEEN 1 AND 71
+            THEN pg_input_is_valid('20' || substr(i.nik, 11, 2) || '-' || substr(i.nik, 9, 2) || '-'
+                                   || lpad(mod(substr(i.nik, 7, 2)::integer, 40)::text, 2, '0'), 'date')
+            ELSE false END AS nik_date_ok,
+       CASE WHEN i.nik_is_16_digits AND i.jenis_kelamin IN ('L', 'P')
+            THEN (substr(i.nik, 7, 2)::integer > 40) = (i.jenis_kelamin = 'P')
+            ELSE true END AS nik_sex_consistent,
+       NOT i.nik_is_16_digits OR nik_now.kode IS NOT NULL OR nik_then.kode IS NOT NULL AS nik_prefix_known,
+       NOT i.nik_is_16_digits OR left(i.nik, 4) = replace(%(kode_kabkota)s, '.', '') AS nik_prefix_in_kabkota,
+       -- No KK: the same shape, DDMMYY the date the card was recorded
+       i.no_kk IS NULL OR i.no_kk_scientific
+           OR (i.no_kk_is_16_digits AND i.no_kk !~ '^(.)\1+$' AND right(i.no_kk, 4) <> '0000') AS no_kk_format_ok,
+       NOT i.no_kk_is_16_digits
+           OR pg_input_is_valid('20' || substr(i.no_kk, 11, 2) || '-' || substr(i.no_kk, 9, 2) || '-'
+                                || substr(i.no_kk, 7, 2), 'date') AS no_kk_date_ok,
+       NOT i.no_kk_is_16_digits OR kk_now.kode IS NOT NULL OR kk_then.kode IS NOT NULL AS no_kk_prefix_known,
+       -- the file against its folder
+       coalesce(i.periode = %(periode)s, false)            AS periode_matches_folder,
+       coalesce(i.kode_kabkota = %(kode_kabkota)s, false)  AS kabkota_matches_folder,
+       -- addresses inside the submitting kab/kota
+       kec.kode IS NOT NULL AS kecamatan_in_kabkota,
+       desa.kode IS NOT NULL AS desa_in_kecamatan,
+       -- programme rules from the province's catalogue
+       p.kode_program IS NOT NULL AS programme_known,
+       CASE WHEN i.nominal ~ '^[0-9]{{1,15}}$' THEN i.nominal::bigint END AS nominal_rp,
+       coalesce(i.nominal ~ '^[0-9]{{1,15}}$' AND i.nominal::bigint BETWEEN p.nominal_min AND p.nominal_max, false)
+           AS nominal_in_rules,
+       coalesce(i.saluran = ANY (p.channels), false) AS saluran_allowed,
+       coalesce(NOT p.is_group OR i.id_kelompok IS NOT NULL, true) AS kelompok_present,
+       CASE WHEN i.tanggal_salur ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_salur, 'date')
+            THEN i.tanggal_salur::date END AS tanggal_salur_date,
+       coalesce(i.tanggal_salur ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_salur, 'date')
+                AND left(i.tanggal_salur, 7) = %(periode)s, false) AS tanggal_salur_in_period,
+       coalesce(i.tanggal_lahir ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_lahir, 'date')
+                AND i.tanggal_lahir BETWEEN '1900-01-01' AND %(periode)s || '-31', false) AS tanggal_lahir_ok,
+       CASE WHEN i.desil ~ '^([1-9]|10)$' THEN i.desil::smallint END AS desil_num
+FROM ids AS i
+LEFT JOIN ref.region AS nik_now
+       ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
+LEFT JOIN ref.region_history AS nik_then
+       ON nik_then.digits = left(i.nik, 6) AND nik_then.tingkat = 'kecamatan' AND i.nik_is_16_digits
+LEFT JOIN ref.region AS kk_now
+       ON kk_now.digits = left(i.no_kk, 6) AND kk_now.tingkat = 'kecamatan' AND i.no_kk_is_16_digits
+LEFT JOIN ref.region_history AS kk_then
+       ON kk_then.digits = left(i.no_kk, 6) AND kk_then.tingkat = 'kecamatan' AND i.no_kk_is_16_digits
+LEFT JOIN ref.region AS kec
+       ON kec.kode = i.kode_kecamatan AND kec.tingkat = 'kecamatan' AND kec.parent = %(kode_kabkota)s
+LEFT JOIN ref.region AS desa
+       ON desa.kode = i.kode_desa AND desa.tingkat = 'desa_kelurahan' AND desa.parent = i.kode_kecamatan
+LEFT JOIN ref.programme AS p
+       ON p.province = %(province)s AND p.kode_program = i.kode_program;

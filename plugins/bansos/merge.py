@@ -1,0 +1,76 @@
+"""Merge an accepted submission into the warehouse: one kab/kota-month replaced atomically.
+
+Everything happens in one transaction under an advisory lock on (province, periode, kab/kota):
+the rows go into ``core.distribution`` as a new batch (identifiers pseudonymised in SQL), then the
+kab/kota-month's pointer moves to it. Readers see the old month or the new one, never a mix, and the
+replaced batch stays in ``core`` as history. A submission that landed before the one already loaded
+never replaces it, so two corrections racing each other end with the newest file loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import psycopg2
+
+from bansos import sqlfiles
+from bansos.privacy import hmac_pads
+from bansos.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    action: str  # "loaded", "unchanged" or "stale"
+    batch_id: int | None
+    rows: int
+    replaced_batch_id: int | None = None
+
+    def to_xcom(self) -> dict:
+        return asdict(self)
+
+
+def merge_submission(
+    dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes
+) -> MergeResult:
+    inner_pad, outer_pad = hmac_pads(key)
+    params = {
+        "submission_id": submission_id,
+        "province": province,
+        "periode": periode,
+        "kode_kabkota": kode_kabkota,
+        "inner_pad": psycopg2.Binary(inner_pad),
+        "outer_pad": psycopg2.Binary(outer_pad),
+    }
+    checked = sqlfiles.staging_table(submission_id, "checked")
+    with connect(dsn) as conn, conn.cursor() as cur:
+        sqlfiles.run_script(cur, sqlfiles.read("merge/current_version.sql"), params)
+        new_landed, current_submission, current_landed, current_batch, existing_batch = cur.fetchone()
+        if current_submission == submission_id:
+            return MergeResult("unchanged", current_batch, 0)
+        if current_landed is not None and current_landed > new_landed:
+            log.warning("%s %s: submission %s landed before the loaded one (%s); kept as history only",
+                        kode_kabkota, periode, submission_id, current_submission)
+            cur.execute(
+                "UPDATE raw.submission SET status = 'superseded', decided_at = now() WHERE submission_id = %s",
+                (submission_id,),
+            )
+            return MergeResult("stale", None, 0)
+        if existing_batch is None:
+            sqlfiles.run_script(cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params)
+            batch_id, rows = cur.fetchone()
+        else:  # the same content was loaded before and has come back as the newest file
+            batch_id = existing_batch
+            cur.execute("SELECT row_count FROM core.load_batch WHERE batch_id = %s", (batch_id,))
+            rows = cur.fetchone()[0]
+        sqlfiles.run_script(
+            cur,
+            sqlfiles.read("merge/switch_current.sql"),
+            params | {"batch_id": batch_id, "previous_batch_id": current_batch,
+                      "previous_submission_id": current_submission},
+        )
+    log.info("%s %s: batch %s loaded (%s rows)%s", kode_kabkota, periode, batch_id, rows,
+             f", replacing batch {current_batch}" if current_batch else "")
+    return MergeResult("loaded", batch_id, rows, current_batch)

@@ -1,0 +1,120 @@
+"""The monthly pipeline's steps, one function per Airflow task, callable without Airflow.
+
+Each step takes and returns small JSON-able references (codes, submission ids, counts), never a
+path on the worker's disk or a DataFrame, so the same DAG runs on Local, Celery or Kubernetes
+executors. Settings come from :mod:`bansos.runtime`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bansos import extract as extract_mod
+from bansos import merge as merge_mod
+from bansos import publish as publish_mod
+from bansos import reference, runtime, submissions, warehouse
+from bansos import stage as stage_mod
+from bansos import validate as validate_mod
+from bansos.config import load_province
+from bansos.contract import FileRejected
+from bansos.quarantine import quarantine_submission
+
+log = logging.getLogger(__name__)
+
+
+def prepare_warehouse(province: str) -> dict:
+    """Apply pending migrations and refresh reference data and province settings."""
+    dsn = runtime.warehouse_dsn()
+    applied = warehouse.migrate(dsn)
+    loaded = reference.sync(dsn, load_province(province))
+    return {"migrations": applied, "reference": loaded}
+
+
+def extract(province: str, periode: str, kode_kabkota: str) -> dict:
+    found = extract_mod.find_and_archive(
+        runtime.warehouse_dsn(), runtime.store(), province=province, periode=periode, kode_kabkota=kode_kabkota
+    )
+    return found.to_xcom() | {"province": province, "periode": periode}
+
+
+def _reject(dsn: str, ref: dict, reasons: list[dict]) -> dict:
+    key = quarantine_submission(runtime.store(), ref, reasons)
+    submissions.set_status(dsn, ref["submission_id"], "rejected", reasons=reasons, quarantine_key=key)
+    stage_mod.drop_staging(dsn, ref["submission_id"])
+    log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"],
+              "; ".join(r["rule"] for r in reasons), key)
+    return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons}
+
+
+def stage(found: dict) -> dict:
+    dsn = runtime.warehouse_dsn()
+    try:
+        result = stage_mod.stage_submission(
+            dsn,
+            runtime.store(),
+            submission_id=found["submission_id"],
+            archive_key=found["archive_key"],
+            province=found["province"],
+            periode=found["periode"],
+            kode_kabkota=found["kode_kabkota"],
+        )
+    except FileRejected as exc:
+        return _reject(dsn, found, [{"rule": exc.code, "severity": "error", "count": None,
+                                     "description": exc.message, "examples": []}])
+    submissions.set_status(dsn, found["submission_id"], "staged", row_count=result.rows)
+    notes = []
+    if result.layout.unknown_columns:
+        notes.append(f"unknown columns ignored: {', '.join(result.layout.unknown_columns)}")
+    return found | {"action": "process", "rows": result.rows, "format": result.layout.format,
+                    "encoding": result.layout.encoding, "delimiter": result.layout.delimiter,
+                    "unknown_columns": result.layout.unknown_columns, "notes": notes}
+
+
+def validate(staged: dict, run_id: str) -> dict:
+    dsn = runtime.warehouse_dsn()
+    extra = []
+    if staged.get("unknown_columns"):
+        extra.append(validate_mod.RuleResult(
+            rule="unknown_columns", severity="warning", success=False,
+            description="Kolom di luar template diabaikan: " + ", ".join(staged["unknown_columns"])
+            + ". (Columns outside the template were ignored.)",
+            unexpected_count=len(staged["unknown_columns"]),
+        ))
+    verdict = validate_mod.validate_submission(dsn, staged["submission_id"], run_id, extra)
+    warnings = [r.rule for r in verdict.failed_warnings]
+    if not verdict.accepted:
+        return _reject(dsn, staged, verdict.reasons())
+    return staged | {"action": "process", "warnings": warnings}
+
+
+def merge(validated: dict) -> dict:
+    dsn = runtime.warehouse_dsn()
+    result = merge_mod.merge_submission(
+        dsn,
+        submission_id=validated["submission_id"],
+        province=validated["province"],
+        periode=validated["periode"],
+        kode_kabkota=validated["kode_kabkota"],
+        key=runtime.pseudonym_key(),
+    )
+    stage_mod.drop_staging(dsn, validated["submission_id"])
+    return {"kode_kabkota": validated["kode_kabkota"], "periode": validated["periode"]} | result.to_xcom()
+
+
+def publish(province: str, periode: str) -> dict:
+    dsn = runtime.warehouse_dsn()
+    tahun = int(periode[:4])
+    rows = publish_mod.refresh_summary(dsn, province, tahun)
+    table = publish_mod.yearly_table(dsn, load_province(province), tahun)
+    log.info("summary of %s refreshed (%s rows)\n%s", tahun, rows, table.render())
+    return {"province": province, "tahun": tahun, "summary_rows": rows,
+            "kk_sum_programmes": table.kk_sum_programmes, "kk_distinct": table.kk_distinct}
+
+
+def report(province: str, periode: str) -> dict:
+    """Log which kab/kota are loaded, missing or rejected; fail if one could not be processed."""
+    from bansos import report as report_mod
+
+    statuses = report_mod.period_status(runtime.warehouse_dsn(), province, periode)
+    log.info("%s", report_mod.render(province, periode, statuses))
+    return {s.kode: s.state for s in statuses}

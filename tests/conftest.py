@@ -1,0 +1,74 @@
+"""Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases.
+
+When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
+the tests create their databases there instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from bansos.config import load_province
+from bansos.devstack import postgres
+
+KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
+
+
+@pytest.fixture(scope="session")
+def pg_base(tmp_path_factory) -> str:
+    configured = os.environ.get("BANSOS_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    state = tmp_path_factory.mktemp("pg")
+    uri = postgres.start(state)
+    yield uri
+    postgres.stop(state)
+
+
+def new_database(pg_base: str, prefix: str = "t") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = psycopg2.connect(pg_base)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return postgres.database_uri(pg_base, name)
+
+
+@pytest.fixture
+def warehouse(pg_base) -> str:
+    """A migrated warehouse with reference data, in a database of its own."""
+    from bansos import reference
+    from bansos.warehouse import migrate
+
+    dsn = new_database(pg_base, "wh")
+    migrate(dsn)
+    reference.sync(dsn, load_province("21"))
+    return dsn
+
+
+@pytest.fixture
+def data_root(tmp_path) -> Path:
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def runtime_env(monkeypatch, warehouse, data_root):
+    """Point bansos.runtime at the test warehouse, data root and key, as Airflow's env would."""
+    monkeypatch.setenv("BANSOS_WAREHOUSE_URL", warehouse)
+    monkeypatch.setenv("BANSOS_DATA_ROOT", data_root.as_uri())
+    monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
+    return {"dsn": warehouse, "root": data_root, "key": KEY}
+
+
+def random_key() -> bytes:
+    return secrets.token_bytes(32)

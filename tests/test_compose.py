@@ -1,0 +1,266 @@
+"""Static checks of docker-compose.yaml, Dockerfile and .env.example.
+
+There is no Docker engine where the tests run, so the stack itself cannot be started.
+These tests catch the mistakes that would otherwise only show up on a server: a
+compose file that Docker rejects, an Airflow container without the shared JWT secret
+or execution API URL (tasks then fail with "Signature verification failed"), a missing
+service, an Airflow connection whose JSON does not parse, an image not built from the
+project's Dockerfile, and a pseudonymisation key that sneaks into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-init",
+}
+REQUIRED_SERVICES = AIRFLOW_SERVICES | {
+    "postgres",
+    "redis",
+    "warehouse-db",
+    "minio",
+    "minio-init",
+    "mailpit",
+}
+PROJECT_MOUNTS = {"dags", "plugins", "include", "expectations", "config", "logs"}
+PSEUDONYM_KEY_REF = "${BANSOS_PSEUDONYM_KEY:?set BANSOS_PSEUDONYM_KEY}"
+
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}; "$$" is a literal "$".
+_INTERPOLATION = re.compile(
+    r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+)
+
+
+def _compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def _common() -> dict:
+    return _compose()["x-airflow-common"]
+
+
+def _services_using_common() -> dict[str, dict]:
+    """Services that merged the x-airflow-common block (same build and image)."""
+    doc = _compose()
+    common = doc["x-airflow-common"]
+    return {
+        name: svc
+        for name, svc in doc["services"].items()
+        if svc.get("build") == common["build"] and svc.get("image") == common["image"]
+    }
+
+
+def _interpolate(value: str) -> str:
+    """Resolve compose interpolation with defaults; required variables get a dummy value."""
+
+    def repl(m: re.Match[str]) -> str:
+        op = m.group("op") or ""
+        if op.endswith("-"):
+            return m.group("arg")
+        return f"dummy-{m.group('name').lower()}"
+
+    return _INTERPOLATION.sub(repl, value).replace("$$", "$")
+
+
+def test_compose_file_matches_compose_spec() -> None:
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    assert exe.exists(), f"check-jsonschema not found next to {sys.executable}"
+    result = subprocess.run(
+        [str(exe), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"compose schema check failed:\n{result.stdout}\n{result.stderr}"
+    )
+
+
+def test_all_services_present() -> None:
+    services = set(_compose()["services"])
+    missing = REQUIRED_SERVICES - services
+    assert not missing, f"services missing from docker-compose.yaml: {sorted(missing)}"
+    assert AIRFLOW_SERVICES <= set(_services_using_common()), (
+        "every Airflow service must merge x-airflow-common"
+    )
+
+
+def test_airflow_containers_share_jwt_secret_and_execution_api() -> None:
+    common_env = _common()["environment"]
+    secret = common_env["AIRFLOW__API_AUTH__JWT_SECRET"]
+    assert secret.startswith("${AIRFLOW__API_AUTH__JWT_SECRET:-"), (
+        "JWT secret must come from the environment"
+    )
+    url = common_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+    assert url == "http://airflow-apiserver:8080/execution/"
+    assert common_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert common_env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")
+
+    users = _services_using_common()
+    for name, svc in users.items():
+        env = svc.get("environment")
+        assert isinstance(env, dict), (
+            f"{name}: environment must be a mapping merged from *airflow-common-env"
+        )
+        assert env.get("AIRFLOW__API_AUTH__JWT_SECRET") == secret, (
+            f"{name}: JWT secret differs from the common one"
+        )
+        assert env.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL") == url, (
+            f"{name}: execution API URL differs"
+        )
+    # The URL must point at the service that actually runs the api-server.
+    assert users["airflow-apiserver"]["command"] == "api-server"
+
+
+def test_apiserver_healthcheck_and_worker_order() -> None:
+    services = _compose()["services"]
+    test_cmd = services["airflow-apiserver"]["healthcheck"]["test"]
+    assert "http://localhost:8080/api/v2/monitor/health" in test_cmd
+    worker_deps = services["airflow-worker"]["depends_on"]
+    assert worker_deps["airflow-apiserver"]["condition"] == "service_healthy"
+    for name in AIRFLOW_SERVICES - {"airflow-init"}:
+        deps = services[name]["depends_on"]
+        assert deps["airflow-init"]["condition"] == "service_completed_successfully", (
+            name
+        )
+
+
+def test_project_directories_and_settings() -> None:
+    common = _common()
+    mounts = {_interpolate(v).split(":")[1] for v in common["volumes"]}
+    expected = {f"/opt/airflow/{d}" for d in PROJECT_MOUNTS}
+    assert expected <= mounts, f"missing mounts: {sorted(expected - mounts)}"
+    env = common["environment"]
+    assert env["PYTHONPATH"] == "/opt/airflow/plugins"
+    assert env["BANSOS_PROJECT_ROOT"] == "/opt/airflow"
+    assert env["BANSOS_PROVINCE"] == "21"
+    assert env["BANSOS_DATA_ROOT"] == "s3://bansos"
+    assert env["BANSOS_AWS_CONN_ID"] == "bansos_s3"
+    assert env["BANSOS_WAREHOUSE_CONN_ID"] == "bansos_warehouse"
+
+
+def test_connections_parse_and_point_at_services() -> None:
+    env = _common()["environment"]
+    services = set(_compose()["services"])
+
+    warehouse = _interpolate(env["AIRFLOW_CONN_BANSOS_WAREHOUSE"])
+    assert re.fullmatch(
+        r"postgresql://bansos_pipeline:[^@/]+@warehouse-db:5432/bansos", warehouse
+    ), warehouse
+
+    s3 = json.loads(_interpolate(env["AIRFLOW_CONN_BANSOS_S3"]))
+    assert s3["conn_type"] == "aws"
+    assert s3["login"] and s3["password"]
+    assert s3["extra"] == {
+        "endpoint_url": "http://minio:9000",
+        "region_name": "us-east-1",
+    }
+
+    smtp = json.loads(_interpolate(env["AIRFLOW_CONN_SMTP_DEFAULT"]))
+    assert (smtp["conn_type"], smtp["host"], smtp["port"]) == ("smtp", "mailpit", 1025)
+    # Real booleans: the SmtpHook uses bool(extra["disable_tls"]), so the string "false" would be truthy.
+    assert smtp["extra"]["disable_tls"] is True
+    assert smtp["extra"]["disable_ssl"] is True
+
+    key = json.loads(_interpolate(env["AIRFLOW_CONN_BANSOS_PSEUDONYM_KEY"]))
+    assert key["conn_type"] == "generic"
+    assert key["password"] == "dummy-bansos_pseudonym_key"
+
+    assert {"warehouse-db", "minio", "mailpit"} <= services
+
+
+def test_minio_init_creates_versioned_bucket() -> None:
+    svc = _compose()["services"]["minio-init"]
+    script = (
+        "\n".join(svc["command"])
+        if isinstance(svc["command"], list)
+        else svc["command"]
+    )
+    assert "mc mb --ignore-existing bansos/bansos" in script
+    assert "mc version enable bansos/bansos" in script
+    assert svc["depends_on"]["minio"]["condition"] == "service_healthy"
+
+
+def test_common_block_builds_from_dockerfile() -> None:
+    common = _common()
+    assert common["build"] in (
+        ".",
+        {"context": "."},
+        {"context": ".", "dockerfile": "Dockerfile"},
+    )
+    assert common["image"] == "${AIRFLOW_IMAGE_NAME:-bansos-airflow:3.3.2}"
+    assert DOCKERFILE.is_file()
+
+
+def test_dockerfile_extends_official_image_with_requirements() -> None:
+    lines = [ln.strip() for ln in DOCKERFILE.read_text(encoding="utf-8").splitlines()]
+    instructions = [ln for ln in lines if ln and not ln.startswith("#")]
+    froms = [ln.split()[1] for ln in instructions if ln.upper().startswith("FROM ")]
+    assert froms, "Dockerfile has no FROM"
+    assert froms[-1].startswith("apache/airflow:3.3.2"), froms
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    assert re.search(r"^COPY\b.*\brequirements\.txt\b", text, re.MULTILINE), (
+        "requirements.txt is not copied"
+    )
+    assert re.search(
+        r"^RUN\s+pip install\b.*--no-cache-dir\b.*-r\s+\S*requirements\.txt",
+        text,
+        re.MULTILINE,
+    ), "requirements.txt is not pip-installed"
+    users = [ln.split()[1] for ln in instructions if ln.upper().startswith("USER ")]
+    assert not users or users[-1] == "airflow", "pip must run as the airflow user"
+
+
+def test_no_literal_pseudonym_key() -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    env = _common()["environment"]
+    assert "BANSOS_PSEUDONYM_KEY" not in env, (
+        "the key must only reach Airflow through its connection"
+    )
+    conn = json.loads(env["AIRFLOW_CONN_BANSOS_PSEUDONYM_KEY"])
+    assert conn["password"] == PSEUDONYM_KEY_REF
+    # Every reference to the variable in the compose file is the required (:?) form, without a default.
+    refs = [
+        m
+        for m in _INTERPOLATION.finditer(text)
+        if m.group("name") == "BANSOS_PSEUDONYM_KEY"
+    ]
+    assert refs, "BANSOS_PSEUDONYM_KEY is never referenced"
+    assert all(m.group(0) == PSEUDONYM_KEY_REF for m in refs), [
+        m.group(0) for m in refs
+    ]
+    for name, svc in _compose()["services"].items():
+        svc_env = svc.get("environment") or {}
+        if isinstance(svc_env, list):
+            svc_env = dict(item.split("=", 1) for item in svc_env)
+        assert "BANSOS_PSEUDONYM_KEY" not in svc_env, (
+            f"{name} sets BANSOS_PSEUDONYM_KEY directly"
+        )
+    # The example env file documents the variable but leaves it empty.
+    example = dict(
+        ln.split("=", 1)
+        for ln in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if ln and not ln.startswith("#")
+    )
+    assert "BANSOS_PSEUDONYM_KEY" in example
+    assert example["BANSOS_PSEUDONYM_KEY"].strip() == "", (
+        ".env.example must not carry a pseudonym key"
+    )
+    assert "BANSOS_PSEUDONYM_KEY" not in DOCKERFILE.read_text(encoding="utf-8")
