@@ -19,3 +19,5 @@ if os.environ.get("BANSOS_PRELOAD", "1") == "1" and _FORKING_COMPONENTS & set(sy
     import great_expectations  # noqa: F401
     import pandas  # noqa: F401
     import psycopg2  # noqa: F401
+
+    import bansos.steps  # noqa: F401  (the DAG's task functions and everything they import)
