@@ -1,5 +1,6 @@
 -- Loads an accepted submission as a new batch: pseudonymised distributions, households and persons.
--- reads: staging.submission_<id>_checked; writes: core.load_batch, core.distribution, core.household, core.person.
+-- reads: staging.submission_<id>_checked; writes: core.load_batch, core.distribution, core.household,
+-- core.person, core.batch_source_total.
 -- Identifiers are hashed here with HMAC-SHA256; the key arrives as its two pads and is never stored.
 WITH batch AS (
     INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count)
@@ -21,12 +22,19 @@ FROM core.distribution AS d
 WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
 ON CONFLICT (kk_hash) DO NOTHING;
 
+-- person attributes come from the staged row, the hash from the row just inserted (no second HMAC)
 INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
-SELECT DISTINCT ON (1) core.hmac_sha256(c.nik, %(inner_pad)s, %(outer_pad)s), c.jenis_kelamin,
-       substr(c.tanggal_lahir, 1, 4)::integer,
-       (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
-FROM {checked} AS c
-ORDER BY 1, c.source_line
+SELECT DISTINCT ON (d.nik_hash) d.nik_hash, c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer, d.batch_id
+FROM core.distribution AS d
+JOIN {checked} AS c ON c.source_line = d.source_line
+WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
+ORDER BY d.nik_hash, d.source_line
 ON CONFLICT (nik_hash) DO NOTHING;
+
+INSERT INTO core.batch_source_total (batch_id, kode_program, source_rows, source_rupiah)
+SELECT (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s),
+       c.kode_program, count(*), coalesce(sum(c.nominal_rp), 0)
+FROM {checked} AS c
+GROUP BY c.kode_program;
 
 SELECT batch_id, row_count FROM core.load_batch WHERE submission_id = %(submission_id)s;

@@ -23,12 +23,22 @@ WITH r AS (
            nullif(btrim(id_kelompok), '')      AS id_kelompok
     FROM {raw}
 ),
-ids AS (
+ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-evaluates the expressions
     SELECT r.*,
-           coalesce(nik ~ '^[0-9]{{16}}$', false)   AS nik_is_16_digits,
-           coalesce(no_kk ~ '^[0-9]{{16}}$', false) AS no_kk_is_16_digits,
+           -- translate() instead of regular expressions: the same test, several times faster per row
+           coalesce(length(nik) = 16 AND translate(nik, '0123456789', '') = '', false)     AS nik_is_16_digits,
+           coalesce(length(no_kk) = 16 AND translate(no_kk, '0123456789', '') = '', false) AS no_kk_is_16_digits,
            coalesce(nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)   AS nik_scientific,
-           coalesce(no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false) AS no_kk_scientific
+           coalesce(no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false) AS no_kk_scientific,
+           coalesce(length(nominal) BETWEEN 1 AND 15 AND translate(nominal, '0123456789', '') = '', false)
+                                                                        AS nominal_is_digits,
+           -- YYYY-MM-DD and a real calendar date
+           coalesce(length(tanggal_salur) = 10 AND translate(tanggal_salur, '0123456789', '') = '--'
+                    AND substr(tanggal_salur, 5, 1) = '-' AND pg_input_is_valid(tanggal_salur, 'date'), false)
+                                                                        AS tanggal_salur_iso,
+           coalesce(length(tanggal_lahir) = 10 AND translate(tanggal_lahir, '0123456789', '') = '--'
+                    AND substr(tanggal_lahir, 5, 1) = '-' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
+                                                                        AS tanggal_lahir_iso
     FROM r
 )
 SELECT i.*,
@@ -40,7 +50,8 @@ SELECT i.*,
        -- NIK: 16 digits, not one digit repeated, serial not 0000, DDMMYY (+40 for women) a real date
        -- (each defect fires one rule: a blank NIK is 'required', 3.17E+15 is 'scientific', a short one 'format')
        i.nik IS NULL OR i.nik_scientific
-           OR (i.nik_is_16_digits AND i.nik !~ '^(.)\1+$' AND right(i.nik, 4) <> '0000') AS nik_format_ok,
+           OR (i.nik_is_16_digits AND translate(i.nik, left(i.nik, 1), '') <> '' AND right(i.nik, 4) <> '0000')
+           AS nik_format_ok,
        CASE WHEN NOT i.nik_is_16_digits THEN true
             WHEN substr(i.nik, 7, 2)::integer BETWEEN 1 AND 71
             THEN pg_input_is_valid('20' || substr(i.nik, 11, 2) || '-' || substr(i.nik, 9, 2) || '-'
@@ -53,7 +64,8 @@ SELECT i.*,
        NOT i.nik_is_16_digits OR left(i.nik, 4) = replace(%(kode_kabkota)s, '.', '') AS nik_prefix_in_kabkota,
        -- No KK: the same shape, DDMMYY the date the card was recorded
        i.no_kk IS NULL OR i.no_kk_scientific
-           OR (i.no_kk_is_16_digits AND i.no_kk !~ '^(.)\1+$' AND right(i.no_kk, 4) <> '0000') AS no_kk_format_ok,
+           OR (i.no_kk_is_16_digits AND translate(i.no_kk, left(i.no_kk, 1), '') <> ''
+               AND right(i.no_kk, 4) <> '0000') AS no_kk_format_ok,
        NOT i.no_kk_is_16_digits
            OR pg_input_is_valid('20' || substr(i.no_kk, 11, 2) || '-' || substr(i.no_kk, 9, 2) || '-'
                                 || substr(i.no_kk, 7, 2), 'date') AS no_kk_date_ok,
@@ -66,18 +78,15 @@ SELECT i.*,
        desa.kode IS NOT NULL AS desa_in_kecamatan,
        -- programme rules from the province's catalogue
        p.kode_program IS NOT NULL AS programme_known,
-       CASE WHEN i.nominal ~ '^[0-9]{{1,15}}$' THEN i.nominal::bigint END AS nominal_rp,
-       coalesce(i.nominal ~ '^[0-9]{{1,15}}$' AND i.nominal::bigint BETWEEN p.nominal_min AND p.nominal_max, false)
+       CASE WHEN i.nominal_is_digits THEN i.nominal::bigint END AS nominal_rp,
+       coalesce(i.nominal_is_digits AND i.nominal::bigint BETWEEN p.nominal_min AND p.nominal_max, false)
            AS nominal_in_rules,
        coalesce(i.saluran = ANY (p.channels), false) AS saluran_allowed,
        coalesce(NOT p.is_group OR i.id_kelompok IS NOT NULL, true) AS kelompok_present,
-       CASE WHEN i.tanggal_salur ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_salur, 'date')
-            THEN i.tanggal_salur::date END AS tanggal_salur_date,
-       coalesce(i.tanggal_salur ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_salur, 'date')
-                AND left(i.tanggal_salur, 7) = %(periode)s, false) AS tanggal_salur_in_period,
-       coalesce(i.tanggal_lahir ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' AND pg_input_is_valid(i.tanggal_lahir, 'date')
-                AND i.tanggal_lahir BETWEEN '1900-01-01' AND %(periode)s || '-31', false) AS tanggal_lahir_ok,
-       CASE WHEN i.desil ~ '^([1-9]|10)$' THEN i.desil::smallint END AS desil_num
+       CASE WHEN i.tanggal_salur_iso THEN i.tanggal_salur::date END AS tanggal_salur_date,
+       i.tanggal_salur_iso AND left(i.tanggal_salur, 7) = %(periode)s AS tanggal_salur_in_period,
+       i.tanggal_lahir_iso AND i.tanggal_lahir BETWEEN '1900-01-01' AND %(periode)s || '-31' AS tanggal_lahir_ok,
+       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num
 FROM ids AS i
 LEFT JOIN ref.region AS nik_now
        ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
