@@ -50,15 +50,27 @@ def child(step: str, dsn: str, root: str, key: str) -> None:
 
         path = next((Path(root.removeprefix("file://")) / "landing").rglob("*.csv"))
         with psycopg2.connect(dsn) as conn, conn.cursor() as cur, open(path, "rb") as fh:
-            cur.execute("DROP TABLE IF EXISTS bare_copy; CREATE UNLOGGED TABLE bare_copy ("
-                        + ", ".join(f"c{i} text" for i in range(16)) + ")")
+            cur.execute(
+                "DROP TABLE IF EXISTS bare_copy; CREATE UNLOGGED TABLE bare_copy ("
+                + ", ".join(f"c{i} text" for i in range(16))
+                + ")"
+            )
             cur.copy_expert("COPY bare_copy FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
             cur.execute("DROP TABLE bare_copy")
     seconds = time.perf_counter() - started
     if step != "copy":
         state.write_text(json.dumps(ref, default=str))
-    print(json.dumps({"step": step, "seconds": seconds, "peak_mb": _peak_mb(), "baseline_mb": baseline,
-                      "action": (ref or {}).get("action")}))
+    print(
+        json.dumps(
+            {
+                "step": step,
+                "seconds": seconds,
+                "peak_mb": _peak_mb(),
+                "baseline_mb": baseline,
+                "action": (ref or {}).get("action"),
+            }
+        )
+    )
 
 
 def run_size(rows: int, base_uri: str, workdir: Path) -> list[dict]:
@@ -74,13 +86,17 @@ def run_size(rows: int, base_uri: str, workdir: Path) -> list[dict]:
     root = workdir / f"rows_{rows}"
     t = time.perf_counter()
     path = write_bulk_extract(root / "landing", KABKOTA, PERIODE, rows)
-    print(f"generated {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s",
-          flush=True)
+    print(
+        f"generated {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
     results = []
     for step in ("copy", "extract", "stage", "validate", "merge"):
         out = subprocess.run(
             [sys.executable, __file__, "--child", step, dsn, root.as_uri(), "benchmark-key-" + "x" * 32],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(result)
@@ -89,7 +105,9 @@ def run_size(rows: int, base_uri: str, workdir: Path) -> list[dict]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--child", nargs=4, metavar=("STEP", "DSN", "ROOT", "KEY"), help=argparse.SUPPRESS)

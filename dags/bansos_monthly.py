@@ -6,11 +6,13 @@ Each month, for the month that just ended (the data interval, Asia/Jakarta), eve
 **stages** it into PostgreSQL with one COPY, **validates** it with the Great Expectations suite in
 `expectations/monthly_extract.json`, and **merges** it into the warehouse, replacing that kab/kota-month
 atomically. A missing or rejected extract skips the rest of its branch only; a rejected one is
-quarantined with its reasons. **publish** then refreshes the summary mart of the year and
-**report** says which kab/kota are loaded, missing or rejected.
+quarantined with its reasons and alerted. Once every branch is done, **integrity** looks across
+kab/kota (the same NIK paid by two kab/kota, one NIK in two households), **publish** refreshes the
+summary mart of the year and **report** says which kab/kota are loaded, missing or rejected, and
+alerts the missing ones after the province's deadline. A task that fails after its retries alerts too.
 
-Manual runs may set the `periode` param (`YYYY-MM`). Backfill with
-`airflow backfill create --dag-id bansos_monthly_21 --from-date 2022-01-01T00:00:00+07:00 --to-date 2022-12-31T00:00:00+07:00`.
+Manual runs may set the `periode` param (`YYYY-MM`). Backfill a year with `airflow backfill create
+--dag-id bansos_monthly_21 --from-date 2022-01-01T00:00:00+07:00 --to-date 2022-12-31T00:00:00+07:00`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos import steps
+from bansos.alert.callbacks import on_task_failure
 from bansos.config import PROVINCES_DIR, load_province
 
 
@@ -55,9 +58,20 @@ def build(province_code: str):
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),
         catchup=False,
         max_active_runs=4,
-        default_args={"owner": "dinsos-data", "retries": 2, "retry_delay": timedelta(seconds=30)},
-        params={"periode": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                                 description="Month to process (YYYY-MM); empty = the data interval's month")},
+        default_args={
+            "owner": "dinsos-data",
+            "retries": 2,
+            "retry_delay": timedelta(seconds=30),
+            "on_failure_callback": on_task_failure,  # after the last retry: email / webhook / outbox
+        },
+        params={
+            "periode": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                description="Month to process (YYYY-MM); empty = the data interval's month",
+            )
+        },
         tags=["bansos", f"provinsi-{province.kode}", "monthly"],
         doc_md=__doc__,
     )
@@ -67,7 +81,9 @@ def build(province_code: str):
             if params and params.get("periode"):
                 return params["periode"]
             if data_interval_start is None:
-                raise AirflowFailException("a manual run without a data interval needs the 'periode' param (YYYY-MM)")
+                raise AirflowFailException(
+                    "a manual run without a data interval needs the 'periode' param (YYYY-MM)"
+                )
             return pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
 
         @task
@@ -105,6 +121,10 @@ def build(province_code: str):
             merge(validate(stage(extract(kode_kabkota, periode))))
 
         @task(trigger_rule=TriggerRule.NONE_FAILED)
+        def integrity(periode: str) -> dict:
+            return steps.integrity(province.kode, periode)
+
+        @task(trigger_rule=TriggerRule.NONE_FAILED)
         def publish(periode: str) -> dict:
             return steps.publish(province.kode, periode)
 
@@ -120,7 +140,7 @@ def build(province_code: str):
         branches = kabkota.partial(periode=periode).expand(kode_kabkota=province.kabkota_codes)
         prepare_warehouse() >> branches
         published = publish(periode)
-        branches >> published >> report(periode)
+        branches >> integrity(periode) >> published >> report(periode)
 
     return pipeline()
 

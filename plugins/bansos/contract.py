@@ -110,7 +110,9 @@ def map_header(names: list[str]) -> tuple[list[str], list[str], list[str]]:
     """
     normalised = [_normalise(n) for n in names]
     if not any(normalised):
-        raise FileRejected("empty_header", "Baris pertama (header) kosong: file harus diawali nama-nama kolom template.")
+        raise FileRejected(
+            "empty_header", "Baris pertama (header) kosong: file harus diawali nama-nama kolom template."
+        )
     seen: set[str] = set()
     columns, unknown = [], []
     for raw, name in zip(names, normalised, strict=True):
@@ -130,7 +132,8 @@ def map_header(names: list[str]) -> tuple[list[str], list[str], list[str]]:
             hints.append(f"'{col}'" + (f" (tertulis '{close[0]}'?)" if close else ""))
         raise FileRejected(
             "missing_columns",
-            "Kolom wajib tidak ada atau salah eja: " + ", ".join(hints)
+            "Kolom wajib tidak ada atau salah eja: "
+            + ", ".join(hints)
             + ". Gunakan nama kolom persis seperti template provinsi.",
         )
     missing_optional = [c for c, req in COLUMNS if not req and c not in seen]
@@ -175,7 +178,9 @@ def xlsx_to_csv(stream: BinaryIO) -> tuple[FileLayout, BinaryIO]:
         try:
             workbook = openpyxl.load_workbook(src, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any parse failure is the office's file, not our bug
-            raise FileRejected("unreadable_xlsx", f"Workbook XLSX tidak dapat dibaca: {type(exc).__name__}.") from exc
+            raise FileRejected(
+                "unreadable_xlsx", f"Workbook XLSX tidak dapat dibaca: {type(exc).__name__}."
+            ) from exc
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
@@ -184,7 +189,7 @@ def xlsx_to_csv(stream: BinaryIO) -> tuple[FileLayout, BinaryIO]:
         while header and header[-1] is None:
             header = header[:-1]
         columns, unknown, missing_optional = map_header([str(h or "") for h in header])
-        out = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+        out = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 - returned to the caller, who closes it
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(columns)

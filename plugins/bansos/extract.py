@@ -58,7 +58,12 @@ def list_candidates(store: Store, province: str, periode: str, kode_kabkota: str
 def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> Found:
     candidates = list_candidates(store, province, periode, kode_kabkota)
     if not candidates:
-        log.warning("no extract for %s %s in %s", kode_kabkota, periode, store.uri(landing_prefix(province, periode, kode_kabkota)))
+        log.warning(
+            "no extract for %s %s in %s",
+            kode_kabkota,
+            periode,
+            store.uri(landing_prefix(province, periode, kode_kabkota)),
+        )
         return Found(kode_kabkota=kode_kabkota, action="missing")
     registered = []
     for obj in candidates:
@@ -82,8 +87,16 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
                 },
             )
             submission_id, status, is_new = cur.fetchone()
-        log.info("%s %s: %s (%s bytes, sha256 %s…) -> submission %s%s", kode_kabkota, periode, obj.name,
-                 obj.size, sha[:12], submission_id, " (new)" if is_new else "")
+        log.info(
+            "%s %s: %s (%s bytes, sha256 %s…) -> submission %s%s",
+            kode_kabkota,
+            periode,
+            obj.name,
+            obj.size,
+            sha[:12],
+            submission_id,
+            " (new)" if is_new else "",
+        )
         registered.append((submission_id, status, obj.name, sha, key))
     for submission_id, status, *_ in registered[:-1]:
         if status == "received":  # landed before a newer file and never processed

@@ -51,15 +51,22 @@ def merge_submission(
         if current_submission == submission_id:
             return MergeResult("unchanged", current_batch, 0)
         if current_landed is not None and current_landed > new_landed:
-            log.warning("%s %s: submission %s landed before the loaded one (%s); kept as history only",
-                        kode_kabkota, periode, submission_id, current_submission)
+            log.warning(
+                "%s %s: submission %s landed before the loaded one (%s); kept as history only",
+                kode_kabkota,
+                periode,
+                submission_id,
+                current_submission,
+            )
             cur.execute(
                 "UPDATE raw.submission SET status = 'superseded', decided_at = now() WHERE submission_id = %s",
                 (submission_id,),
             )
             return MergeResult("stale", None, 0)
         if existing_batch is None:
-            sqlfiles.run_script(cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params)
+            sqlfiles.run_script(
+                cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params
+            )
             batch_id, rows = cur.fetchone()
         else:  # the same content was loaded before and has come back as the newest file
             batch_id = existing_batch
@@ -68,9 +75,19 @@ def merge_submission(
         sqlfiles.run_script(
             cur,
             sqlfiles.read("merge/switch_current.sql"),
-            params | {"batch_id": batch_id, "previous_batch_id": current_batch,
-                      "previous_submission_id": current_submission},
+            params
+            | {
+                "batch_id": batch_id,
+                "previous_batch_id": current_batch,
+                "previous_submission_id": current_submission,
+            },
         )
-    log.info("%s %s: batch %s loaded (%s rows)%s", kode_kabkota, periode, batch_id, rows,
-             f", replacing batch {current_batch}" if current_batch else "")
+    log.info(
+        "%s %s: batch %s loaded (%s rows)%s",
+        kode_kabkota,
+        periode,
+        batch_id,
+        rows,
+        f", replacing batch {current_batch}" if current_batch else "",
+    )
     return MergeResult("loaded", batch_id, rows, current_batch)

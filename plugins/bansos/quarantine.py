@@ -12,8 +12,10 @@ from bansos.storage import Store
 
 
 def quarantine_key(ref: dict) -> str:
-    return (f"quarantine/{ref['province']}/{ref['periode']}/{ref['kode_kabkota']}/{ref['sha256']}/"
-            f"{ref['file_name']}")
+    return (
+        f"quarantine/{ref['province']}/{ref['periode']}/{ref['kode_kabkota']}/{ref['sha256']}/"
+        f"{ref['file_name']}"
+    )
 
 
 def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
@@ -27,7 +29,9 @@ def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
         "sha256": ref["sha256"],
         "reasons": reasons,
     }
-    store.put_bytes(key.rsplit("/", 1)[0] + "/reasons.json",
-                    json.dumps(note, indent=2, ensure_ascii=False, default=str).encode("utf-8"),
-                    "application/json")
+    store.put_bytes(
+        key.rsplit("/", 1)[0] + "/reasons.json",
+        json.dumps(note, indent=2, ensure_ascii=False, default=str).encode("utf-8"),
+        "application/json",
+    )
     return key

@@ -25,7 +25,7 @@ def period_status(dsn: str, province: str, periode: str) -> list[KabKotaStatus]:
         cur.execute(sqlfiles.read("publish/period_status.sql"), {"province": province, "periode": periode})
         rows = cur.fetchall()
     out = []
-    for kode, short, sub_id, status, row_count, reasons, qkey, loaded_sub, loaded_rows in rows:
+    for kode, short, sub_id, status, _rows, reasons, qkey, loaded_sub, loaded_rows in rows:
         if sub_id is None:
             state, detail = "missing", "no extract received"
         elif status == "rejected":

@@ -36,17 +36,27 @@ def _copy_error_reason(exc: psycopg2.Error) -> FileRejected:
     message = (exc.diag.message_primary or str(exc)).strip()
     if "extra data after last expected column" in message or "missing data for column" in message:
         return FileRejected(
-            "ragged_rows", f"{where}jumlah kolom tidak sama dengan header (cek pemisah kolom dan tanda kutip)."
+            "ragged_rows",
+            f"{where}jumlah kolom tidak sama dengan header (cek pemisah kolom dan tanda kutip).",
         )
     if "unterminated CSV quoted field" in message:
-        return FileRejected("unterminated_quote", f"{where}tanda kutip (\") tidak ditutup.")
+        return FileRejected("unterminated_quote", f'{where}tanda kutip (") tidak ditutup.')
     if "invalid byte sequence" in message or "character with byte sequence" in message:
-        return FileRejected("bad_encoding", f"{where}karakter tidak dapat dibaca; simpan file sebagai CSV UTF-8.")
+        return FileRejected(
+            "bad_encoding", f"{where}karakter tidak dapat dibaca; simpan file sebagai CSV UTF-8."
+        )
     return FileRejected("unreadable_csv", f"{where}file tidak dapat dibaca sebagai CSV: {message}")
 
 
 def stage_submission(
-    dsn: str, store: Store, *, submission_id: int, archive_key: str, province: str, periode: str, kode_kabkota: str
+    dsn: str,
+    store: Store,
+    *,
+    submission_id: int,
+    archive_key: str,
+    province: str,
+    periode: str,
+    kode_kabkota: str,
 ) -> StageResult:
     """COPY the archived file into ``staging.submission_<id>_raw`` and build ``..._checked``.
 
@@ -66,7 +76,9 @@ def stage_submission(
     try:
         with connect(dsn) as conn, conn.cursor() as cur:
             extra = sql.SQL("").join(
-                sql.SQL(", {} text").format(sql.Identifier(c)) for c in layout.columns if c.startswith("extra_")
+                sql.SQL(", {} text").format(sql.Identifier(c))
+                for c in layout.columns
+                if c.startswith("extra_")
             )
             cur.execute(sqlfiles.compose("stage/create_raw.sql", raw=raw, extra_columns=extra))
             copy = sqlfiles.compose(
@@ -90,8 +102,14 @@ def stage_submission(
             cur.execute(sql.SQL("DROP TABLE {}").format(raw))
     finally:
         stream.close()
-    log.info("staged submission %s: %s rows (%s, %s, delimiter %r)", submission_id, rows,
-             layout.format, layout.encoding, layout.delimiter)
+    log.info(
+        "staged submission %s: %s rows (%s, %s, delimiter %r)",
+        submission_id,
+        rows,
+        layout.format,
+        layout.encoding,
+        layout.delimiter,
+    )
     return StageResult(rows=rows, layout=layout)
 
 
@@ -112,4 +130,6 @@ def drop_staging(dsn: str, submission_id: int) -> None:
     """Remove a submission's staging tables (identifiers must not outlive the merge)."""
     with connect(dsn) as conn, conn.cursor() as cur:
         for kind in ("raw", "checked"):
-            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind)))
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind))
+            )

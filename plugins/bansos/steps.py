@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 
 from bansos import extract as extract_mod
+from bansos import history, reference, runtime, submissions, warehouse
 from bansos import merge as merge_mod
 from bansos import publish as publish_mod
-from bansos import reference, runtime, submissions, warehouse
 from bansos import stage as stage_mod
 from bansos import validate as validate_mod
+from bansos.alert import integrity_alert, missing_alert, rejected_alert, send_alert
 from bansos.config import load_province
 from bansos.contract import FileRejected
 from bansos.quarantine import quarantine_submission
@@ -32,18 +33,26 @@ def prepare_warehouse(province: str) -> dict:
 
 def extract(province: str, periode: str, kode_kabkota: str) -> dict:
     found = extract_mod.find_and_archive(
-        runtime.warehouse_dsn(), runtime.store(), province=province, periode=periode, kode_kabkota=kode_kabkota
+        runtime.warehouse_dsn(),
+        runtime.store(),
+        province=province,
+        periode=periode,
+        kode_kabkota=kode_kabkota,
     )
     return found.to_xcom() | {"province": province, "periode": periode}
 
 
 def _reject(dsn: str, ref: dict, reasons: list[dict]) -> dict:
-    key = quarantine_submission(runtime.store(), ref, reasons)
+    """Quarantine the file with its reasons, record the decision, tell the people on duty."""
+    store = runtime.store()
+    key = quarantine_submission(store, ref, reasons)
     submissions.set_status(dsn, ref["submission_id"], "rejected", reasons=reasons, quarantine_key=key)
     stage_mod.drop_staging(dsn, ref["submission_id"])
-    log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"],
-              "; ".join(r["rule"] for r in reasons), key)
-    return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons}
+    rules = "; ".join(r["rule"] for r in reasons)
+    log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"], rules, key)
+    links = {"Data Docs": ref.get("data_docs"), "Quarantine": store.uri(key)}
+    sent = send_alert(rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
+    return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons, "alerted": sent}
 
 
 def stage(found: dict) -> dict:
@@ -59,32 +68,56 @@ def stage(found: dict) -> dict:
             kode_kabkota=found["kode_kabkota"],
         )
     except FileRejected as exc:
-        return _reject(dsn, found, [{"rule": exc.code, "severity": "error", "count": None,
-                                     "description": exc.message, "examples": []}])
+        return _reject(
+            dsn,
+            found,
+            [
+                {
+                    "rule": exc.code,
+                    "severity": "error",
+                    "count": None,
+                    "description": exc.message,
+                    "examples": [],
+                }
+            ],
+        )
     submissions.set_status(dsn, found["submission_id"], "staged", row_count=result.rows)
     notes = []
     if result.layout.unknown_columns:
         notes.append(f"unknown columns ignored: {', '.join(result.layout.unknown_columns)}")
-    return found | {"action": "process", "rows": result.rows, "format": result.layout.format,
-                    "encoding": result.layout.encoding, "delimiter": result.layout.delimiter,
-                    "unknown_columns": result.layout.unknown_columns, "notes": notes}
+    return found | {
+        "action": "process",
+        "rows": result.rows,
+        "format": result.layout.format,
+        "encoding": result.layout.encoding,
+        "delimiter": result.layout.delimiter,
+        "unknown_columns": result.layout.unknown_columns,
+        "notes": notes,
+    }
 
 
 def validate(staged: dict, run_id: str) -> dict:
     dsn = runtime.warehouse_dsn()
     extra = []
     if staged.get("unknown_columns"):
-        extra.append(validate_mod.RuleResult(
-            rule="unknown_columns", severity="warning", success=False,
-            description="Kolom di luar template diabaikan: " + ", ".join(staged["unknown_columns"])
-            + ". (Columns outside the template were ignored.)",
-            unexpected_count=len(staged["unknown_columns"]),
-        ))
-    verdict = validate_mod.validate_submission(dsn, staged["submission_id"], run_id, extra)
-    warnings = [r.rule for r in verdict.failed_warnings]
+        extra.append(
+            validate_mod.RuleResult(
+                rule="unknown_columns",
+                severity="warning",
+                success=False,
+                description="Kolom di luar template diabaikan: "
+                + ", ".join(staged["unknown_columns"])
+                + ". (Columns outside the template were ignored.)",
+                unexpected_count=len(staged["unknown_columns"]),
+            )
+        )
+    store = runtime.store()
+    parameters = history.row_count_bounds(dsn, staged["province"], staged["periode"], staged["kode_kabkota"])
+    verdict = validate_mod.validate_submission(dsn, store, staged, run_id, parameters, extra)
+    docs = {"data_docs": store.uri(verdict.data_docs_key)}
     if not verdict.accepted:
-        return _reject(dsn, staged, verdict.reasons())
-    return staged | {"action": "process", "warnings": warnings}
+        return _reject(dsn, staged | docs, verdict.reasons())
+    return staged | docs | {"action": "process", "warnings": [r.rule for r in verdict.failed_warnings]}
 
 
 def merge(validated: dict) -> dict:
@@ -98,7 +131,8 @@ def merge(validated: dict) -> dict:
         key=runtime.pseudonym_key(),
     )
     stage_mod.drop_staging(dsn, validated["submission_id"])
-    return {"kode_kabkota": validated["kode_kabkota"], "periode": validated["periode"]} | result.to_xcom()
+    keep = ("kode_kabkota", "periode", "submission_id", "file_name", "data_docs", "warnings")
+    return {k: validated[k] for k in keep if k in validated} | result.to_xcom()
 
 
 def publish(province: str, periode: str) -> dict:
@@ -107,14 +141,39 @@ def publish(province: str, periode: str) -> dict:
     rows = publish_mod.refresh_summary(dsn, province, tahun)
     table = publish_mod.yearly_table(dsn, load_province(province), tahun)
     log.info("summary of %s refreshed (%s rows)\n%s", tahun, rows, table.render())
-    return {"province": province, "tahun": tahun, "summary_rows": rows,
-            "kk_sum_programmes": table.kk_sum_programmes, "kk_distinct": table.kk_distinct}
+    return {
+        "province": province,
+        "tahun": tahun,
+        "summary_rows": rows,
+        "kk_sum_programmes": table.kk_sum_programmes,
+        "kk_distinct": table.kk_distinct,
+    }
 
 
-def report(province: str, periode: str) -> dict:
-    """Log which kab/kota are loaded, missing or rejected; fail if one could not be processed."""
+def integrity(province: str, periode: str) -> dict:
+    """After every branch merged: findings across kab/kota, recorded and alerted as a warning."""
+    from bansos import integrity as integrity_mod
+
+    findings = integrity_mod.check_month(runtime.warehouse_dsn(), province, periode)
+    rules = integrity_mod.as_rules(findings)
+    sent = send_alert(integrity_alert(province, periode, rules)) if rules else []
+    return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alerted": sent}
+
+
+def report(province: str, periode: str, now=None) -> dict:
+    """Log which kab/kota are loaded, missing or rejected; alert the missing ones once the deadline passed."""
     from bansos import report as report_mod
+    from bansos.deadline import deadline_for, passed
 
     statuses = report_mod.period_status(runtime.warehouse_dsn(), province, periode)
     log.info("%s", report_mod.render(province, periode, statuses))
+    deadline = deadline_for(load_province(province), periode)
+    if passed(deadline, now):
+        store = runtime.store()
+        for s in statuses:
+            if s.state == "missing":
+                landing = store.uri(f"landing/{province}/{periode}/{s.kode}/")
+                send_alert(
+                    missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing})
+                )
     return {s.kode: s.state for s in statuses}

@@ -3,7 +3,10 @@
 The suite runs inside PostgreSQL (a GX SQL datasource over ``staging.submission_<id>_checked``), so
 a million-row extract is checked without loading it into the worker's memory. Rules of severity
 ``critical`` are errors: one failing rejects the extract. ``warning`` rules are recorded and the
-extract is merged. Every outcome lands in ``dq.rule_result`` with masked examples only.
+extract is merged. Every outcome lands in ``dq.rule_result`` with masked examples only, and the
+GX Data Docs of the validation are published under ``datadocs/`` in the data root, where alerts
+link to them. The rules read facts computed in SQL (booleans, masked keys), not identifiers, so
+neither the results nor the Data Docs carry personal data.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +22,7 @@ from pathlib import Path
 from bansos import sqlfiles
 from bansos.paths import EXPECTATIONS_DIR
 from bansos.privacy import mask_value
+from bansos.storage import Store
 from bansos.warehouse import connect, sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -26,6 +31,14 @@ SUITE_FILE = EXPECTATIONS_DIR / "monthly_extract.json"
 EXAMPLE_KEYS = ["source_line", "nik_masked"]
 MAX_EXAMPLES = 5
 SEVERITY = {"critical": "error", "warning": "warning", "info": "warning"}
+DOCS_CONTENT_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
 
 
 @dataclass
@@ -44,6 +57,7 @@ class RuleResult:
 class Verdict:
     accepted: bool
     results: list[RuleResult]
+    data_docs_key: str | None = None
 
     @property
     def failed_errors(self) -> list[RuleResult]:
@@ -55,8 +69,13 @@ class Verdict:
 
     def reasons(self) -> list[dict]:
         return [
-            {"rule": r.rule, "severity": r.severity, "count": r.unexpected_count, "description": r.description,
-             "examples": r.examples}
+            {
+                "rule": r.rule,
+                "severity": r.severity,
+                "count": r.unexpected_count,
+                "description": r.description,
+                "examples": r.examples,
+            }
             for r in self.failed_errors + self.failed_warnings
         ]
 
@@ -74,33 +93,7 @@ def _examples(result: dict) -> list:
     return mask_value(rows)
 
 
-def run_suite(dsn: str, submission_id: int, suite_path: Path = SUITE_FILE) -> list[RuleResult]:
-    """Run the suite on the checked staging table and translate GX results into rule results."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # 4-6 s to import: only inside the task, never at DAG parse time
-
-    warnings.filterwarnings("ignore", message=".*generic SQLDatasource.*")
-    warnings.filterwarnings("ignore", message=".*schema_name. is deprecated.*")
-    for name in ("great_expectations", "great_expectations._docs_decorators"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-    table = sqlfiles.staging_table(submission_id, "checked")
-    schema_name, table_name = table.strings
-    suite_json = load_suite_json(suite_path)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_sql("warehouse", connection_string=sqlalchemy_url(dsn))
-    asset = source.add_table_asset(table_name, table_name=table_name, schema_name=schema_name)
-    batch = asset.add_batch_definition_whole_table("whole").get_batch()
-    suite = gx.ExpectationSuite(**suite_json)
-    outcome = batch.validate(
-        suite,
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": EXAMPLE_KEYS,
-            "partial_unexpected_count": MAX_EXAMPLES,
-        },
-    )
+def _translate(outcome) -> list[RuleResult]:
     results = []
     for r in outcome.results:
         config = r.expectation_config
@@ -110,6 +103,9 @@ def run_suite(dsn: str, submission_id: int, suite_path: Path = SUITE_FILE) -> li
         rule = meta.get("rule") or f"{config.type}:{config.kwargs.get('column', '')}"
         if r.exception_info and r.exception_info.get("raised_exception"):
             log.error("rule %s could not run: %s", rule, r.exception_info.get("exception_message"))
+        unexpected = result.get("unexpected_count")
+        if unexpected is None and not r.success and "observed_value" in result:
+            unexpected = result["observed_value"]  # table-level rules: the observed row count
         results.append(
             RuleResult(
                 rule=rule,
@@ -117,12 +113,71 @@ def run_suite(dsn: str, submission_id: int, suite_path: Path = SUITE_FILE) -> li
                 severity=SEVERITY.get(str(severity).lower(), "error"),
                 success=bool(r.success),
                 element_count=result.get("element_count"),
-                unexpected_count=result.get("unexpected_count"),
+                unexpected_count=unexpected,
                 unexpected_pct=result.get("unexpected_percent"),
                 examples=_examples(result),
             )
         )
     return results
+
+
+def _quiet_gx() -> None:
+    warnings.filterwarnings("ignore", message=".*generic SQLDatasource.*")
+    warnings.filterwarnings("ignore", message=".*schema_name. is deprecated.*")
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_suite(
+    dsn: str, submission_id: int, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
+) -> tuple[list[RuleResult], Path | None]:
+    """Run the suite through a GX checkpoint whose action builds Data Docs in ``docs_dir``.
+
+    Returns the rule results and the validation's Data Docs page (relative to ``docs_dir``).
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # 4-6 s to import: only inside the task, never at DAG parse time
+
+    _quiet_gx()
+    table = sqlfiles.staging_table(submission_id, "checked")
+    schema_name, table_name = table.strings
+    context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_sql("warehouse", connection_string=sqlalchemy_url(dsn))
+    asset = source.add_table_asset(
+        f"submission_{submission_id}", table_name=table_name, schema_name=schema_name
+    )
+    batch = asset.add_batch_definition_whole_table("whole")
+    suite = context.suites.add(gx.ExpectationSuite(**load_suite_json(suite_path)))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"submission_{submission_id}", data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"submission_{submission_id}",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": EXAMPLE_KEYS,
+                "partial_unexpected_count": MAX_EXAMPLES,
+            },
+        )
+    )
+    outcome = checkpoint.run(expectation_parameters=parameters)
+    (suite_result,) = outcome.run_results.values()
+    site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    pages = sorted((site / "validations").rglob("*.html")) if site.exists() else []
+    return _translate(suite_result), (pages[-1].relative_to(site) if pages else None)
+
+
+def publish_data_docs(store: Store, docs_dir: Path, prefix: str) -> None:
+    """Copy the generated Data Docs site into the store under ``prefix``."""
+    site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            content_type = DOCS_CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+            store.put_bytes(f"{prefix}/{path.relative_to(site).as_posix()}", path.read_bytes(), content_type)
 
 
 def record(dsn: str, submission_id: int, run_id: str, results: list[RuleResult]) -> None:
@@ -145,12 +200,34 @@ def record(dsn: str, submission_id: int, run_id: str, results: list[RuleResult])
             )
 
 
-def validate_submission(dsn: str, submission_id: int, run_id: str, extra: list[RuleResult] = ()) -> Verdict:
-    """Run the suite, record every rule's outcome, and decide."""
-    results = list(extra) + run_suite(dsn, submission_id)
+def data_docs_prefix(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
+    return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{submission_id}"
+
+
+def validate_submission(
+    dsn: str, store: Store, ref: dict, run_id: str, parameters: dict, extra: list[RuleResult] = ()
+) -> Verdict:
+    """Run the suite, publish its Data Docs, record every rule's outcome, and decide."""
+    submission_id = ref["submission_id"]
+    with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
+        suite_results, page = run_suite(dsn, submission_id, parameters, Path(tmp))
+        prefix = data_docs_prefix(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
+        publish_data_docs(store, Path(tmp), prefix)
+    results = list(extra) + suite_results
     record(dsn, submission_id, run_id, results)
-    verdict = Verdict(accepted=not any(not r.success and r.severity == "error" for r in results), results=results)
+    docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"
+    verdict = Verdict(
+        accepted=not any(not r.success and r.severity == "error" for r in results),
+        results=results,
+        data_docs_key=docs_key,
+    )
     for r in verdict.failed_errors + verdict.failed_warnings:
-        log.warning("submission %s: %s %s failed on %s rows (%s)", submission_id, r.severity, r.rule,
-                    r.unexpected_count, r.examples)
+        log.warning(
+            "submission %s: %s %s failed on %s rows (%s)",
+            submission_id,
+            r.severity,
+            r.rule,
+            r.unexpected_count,
+            r.examples,
+        )
     return verdict

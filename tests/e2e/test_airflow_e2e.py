@@ -20,8 +20,15 @@ pytestmark = pytest.mark.e2e
 # Dinsos Provinsi Kepulauan Riau, 2022 (DOMAIN.md): KK assisted by programme and kab/kota.
 SEED_2022 = {
     "BSKK": {"21.72": 2500, "21.01": 4470, "21.71": 1288, "21.02": 580, "21.04": 2800},
-    "JAMSOS": {"21.72": 5151, "21.01": 4081, "21.71": 22465, "21.02": 7045, "21.04": 4588, "21.03": 2159,
-               "21.05": 1197},
+    "JAMSOS": {
+        "21.72": 5151,
+        "21.01": 4081,
+        "21.71": 22465,
+        "21.02": 7045,
+        "21.04": 4588,
+        "21.03": 2159,
+        "21.05": 1197,
+    },
     "UEP": {"21.72": 70, "21.01": 135, "21.71": 192, "21.02": 38, "21.04": 20, "21.03": 10},
 }
 SEED_TOTALS = {"BSKK": 11638, "JAMSOS": 46686, "UEP": 465, "KUBE": 60}
@@ -56,9 +63,11 @@ def test_twelve_monthly_runs_succeed(stack, year_2022):
 
 
 def test_the_warehouse_reproduces_the_province_table_cell_by_cell(stack, year_2022):
-    rows = query(stack.warehouse_url,
-                 "SELECT kode_program, coalesce(kode_kabkota, 'all'), kk_assisted, kk_sum_programmes "
-                 "FROM mart.distribution_summary WHERE province = '21' AND tahun = 2022 AND bulan IS NULL")
+    rows = query(
+        stack.warehouse_url,
+        "SELECT kode_program, coalesce(kode_kabkota, 'all'), kk_assisted, kk_sum_programmes "
+        "FROM mart.distribution_summary WHERE province = '21' AND tahun = 2022 AND bulan IS NULL",
+    )
     cells = {(p, k): kk for p, k, kk, _ in rows if p is not None}
     for programme, by_kabkota in SEED_2022.items():
         for kode in ["21.72", "21.01", "21.71", "21.02", "21.04", "21.03", "21.05"]:

@@ -9,7 +9,10 @@ import pytest
 from bansos.contract import COLUMN_NAMES, FileRejected, inspect_csv, map_header
 
 HEADER = ",".join(COLUMN_NAMES)
-ROW = "2022-03,21.71,21.71.01,21.71.01.1002,2171011203100001,2171015505800002,SITI,P,1980-05-15,,JAMSOS,300000,2022-03-10,TUNAI,2,"
+ROW = ",".join(
+    ["2022-03", "21.71", "21.71.01", "21.71.01.1002", "2171011203100001", "2171015505800002", "SITI", "P",
+     "1980-05-15", "", "JAMSOS", "300000", "2022-03-10", "TUNAI", "2", ""]
+)
 
 
 def test_template_header_maps_one_to_one():
@@ -59,8 +62,9 @@ def test_inspect_detects_encoding_delimiter_and_bom(data, encoding, delimiter, b
     assert layout.columns == list(COLUMN_NAMES)
 
 
-@pytest.mark.parametrize("data,code", [(b"", "empty_file"), (b"\n\n", "empty_file"),
-                                       ((HEADER + "\n").encode(), "no_rows")])
+@pytest.mark.parametrize(
+    "data,code", [(b"", "empty_file"), (b"\n\n", "empty_file"), ((HEADER + "\n").encode(), "no_rows")]
+)
 def test_empty_files_are_rejected(data, code):
     with pytest.raises(FileRejected) as exc:
         inspect_csv(io.BytesIO(data))

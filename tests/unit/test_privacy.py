@@ -46,7 +46,9 @@ def test_sql_hmac_equals_python_hmac(warehouse):
     key = b"province-key-" * 4
     inner, outer = hmac_pads(key)
     with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
-        cur.execute("SELECT core.hmac_sha256(%s, %s, %s)",
-                    ("2171015505800002", psycopg2.Binary(inner), psycopg2.Binary(outer)))
+        cur.execute(
+            "SELECT core.hmac_sha256(%s, %s, %s)",
+            ("2171015505800002", psycopg2.Binary(inner), psycopg2.Binary(outer)),
+        )
         (digest,) = cur.fetchone()
     assert bytes(digest) == pseudonymise("2171015505800002", key)

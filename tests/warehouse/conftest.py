@@ -20,8 +20,15 @@ def kepri2022(tmp_path_factory) -> Path:
     return root
 
 
-def land(data_root: Path, src: Path, periode: str, kode_kabkota: str, name: str | None = None,
-         content: bytes | None = None, mtime: float | None = None) -> Path:
+def land(
+    data_root: Path,
+    src: Path,
+    periode: str,
+    kode_kabkota: str,
+    name: str | None = None,
+    content: bytes | None = None,
+    mtime: float | None = None,
+) -> Path:
     """Put a file into ``landing/21/<periode>/<kabkota>/`` as a kab/kota office would."""
     files = sorted((src / "21" / periode / kode_kabkota).glob("*.csv"))
     dst_dir = data_root / "landing" / "21" / periode / kode_kabkota

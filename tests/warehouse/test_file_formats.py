@@ -53,8 +53,11 @@ def _reordered_with_extra(df):
     return out.drop(columns=["alamat"]).to_csv(index=False).encode("utf-8")
 
 
-@pytest.mark.parametrize("encode", [_semicolon, _cp1252, _bom, _reordered_with_extra],
-                         ids=["semicolon-crlf", "cp1252", "utf8-bom", "reordered-extra-column"])
+@pytest.mark.parametrize(
+    "encode",
+    [_semicolon, _cp1252, _bom, _reordered_with_extra],
+    ids=["semicolon-crlf", "cp1252", "utf8-bom", "reordered-extra-column"],
+)
 def test_excel_flavoured_csv_is_read_correctly(encode, frame, runtime_env, kepri2022):
     result = _landed_then_run(runtime_env, kepri2022, encode(frame))
     assert result["action"] == "loaded"

@@ -42,7 +42,7 @@ def snapshot(dsn: str) -> dict:
     tables = {
         "distribution": "SELECT * FROM core.distribution ORDER BY batch_id, source_line",
         "load_batch": "SELECT batch_id, submission_id, row_count, loaded_at, superseded_at FROM core.load_batch "
-                      "ORDER BY batch_id",
+        "ORDER BY batch_id",
         "kabkota_month": "SELECT * FROM core.kabkota_month ORDER BY 1, 2, 3",
         "household": "SELECT * FROM core.household ORDER BY 1",
         "person": "SELECT * FROM core.person ORDER BY 1",
@@ -70,12 +70,21 @@ def test_a_month_loads_every_kabkota_and_counts_match_the_files(loaded_month, ru
         rows = query(dsn, "SELECT count(*) FROM core.distribution_current WHERE kode_kabkota = %s", (kode,))
         assert rows[0][0] == len(frame)
         expected = frame.groupby("kode_program")["no_kk"].nunique().to_dict()
-        mart = dict(query(dsn, "SELECT kode_program, kk_assisted FROM mart.distribution_summary "
-                               "WHERE tahun = 2022 AND bulan = 3 AND kode_kabkota = %s AND kode_program IS NOT NULL",
-                          (kode,)))
+        mart = dict(
+            query(
+                dsn,
+                "SELECT kode_program, kk_assisted FROM mart.distribution_summary "
+                "WHERE tahun = 2022 AND bulan = 3 AND kode_kabkota = %s AND kode_program IS NOT NULL",
+                (kode,),
+            )
+        )
         assert mart == expected
-        rupiah = query(dsn, "SELECT total_rupiah FROM mart.distribution_summary WHERE tahun = 2022 AND bulan = 3 "
-                            "AND kode_kabkota = %s AND kode_program IS NULL", (kode,))[0][0]
+        rupiah = query(
+            dsn,
+            "SELECT total_rupiah FROM mart.distribution_summary WHERE tahun = 2022 AND bulan = 3 "
+            "AND kode_kabkota = %s AND kode_program IS NULL",
+            (kode,),
+        )[0][0]
         assert rupiah == frame["nominal"].astype(int).sum()
     assert steps.report("21", PERIODE) == dict.fromkeys(KABKOTA, "loaded")
 
@@ -85,7 +94,9 @@ def test_identifiers_are_keyed_hashes_never_plain(loaded_month, runtime_env, kep
     frame = pd.read_csv(source_file(kepri2022, PERIODE, "21.05"), dtype=str)
     first = frame.iloc[0]
     expected = pseudonymise(first["nik"], runtime_env["key"])
-    hashes = {bytes(h) for (h,) in query(dsn, "SELECT nik_hash FROM core.distribution WHERE kode_kabkota = '21.05'")}
+    hashes = {
+        bytes(h) for (h,) in query(dsn, "SELECT nik_hash FROM core.distribution WHERE kode_kabkota = '21.05'")
+    }
     assert expected in hashes
     dump = json.dumps(snapshot(dsn), default=str)
     assert first["nik"] not in dump and first["no_kk"] not in dump
@@ -106,26 +117,47 @@ def test_a_resubmission_replaces_its_kabkota_month_and_keeps_history(loaded_mont
     original = source_file(kepri2022, PERIODE, "21.02").read_bytes()
     lines = original.decode().splitlines(keepends=True)
     corrected = "".join(lines[:-10]).encode()  # ten distributions withdrawn
-    other_before = query(dsn, "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month "
-                              "WHERE kode_kabkota <> '21.02' ORDER BY 1")
-    old_batch = query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.02'")[0][0]
+    other_before = query(
+        dsn,
+        "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month "
+        "WHERE kode_kabkota <> '21.02' ORDER BY 1",
+    )
+    old_batch = query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.02'")[0][
+        0
+    ]
     land(runtime_env["root"], kepri2022, PERIODE, "21.02", name="koreksi.csv", content=corrected)
     result = run_branch(PERIODE, "21.02")
     steps.publish("21", PERIODE)
     assert result["action"] == "loaded" and result["replaced_batch_id"] == old_batch
-    assert query(dsn, "SELECT count(*) FROM core.distribution_current WHERE kode_kabkota = '21.02'")[0][0] \
+    assert (
+        query(dsn, "SELECT count(*) FROM core.distribution_current WHERE kode_kabkota = '21.02'")[0][0]
         == len(lines) - 1 - 10
+    )
     # the replaced batch is still there, marked superseded by the new one
-    assert query(dsn, "SELECT superseded_by, row_count FROM core.load_batch WHERE batch_id = %s", (old_batch,))[0] \
-        == (result["batch_id"], len(lines) - 1)
-    statuses = [s for (s,) in query(dsn, "SELECT status FROM raw.submission WHERE kode_kabkota = '21.02' "
-                                         "ORDER BY submission_id")]
+    assert query(
+        dsn, "SELECT superseded_by, row_count FROM core.load_batch WHERE batch_id = %s", (old_batch,)
+    )[0] == (result["batch_id"], len(lines) - 1)
+    statuses = [
+        s
+        for (s,) in query(
+            dsn, "SELECT status FROM raw.submission WHERE kode_kabkota = '21.02' ORDER BY submission_id"
+        )
+    ]
     assert statuses == ["superseded", "accepted"]
     # no other kab/kota moved
-    assert query(dsn, "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month "
-                      "WHERE kode_kabkota <> '21.02' ORDER BY 1") == other_before
-    distributions = query(dsn, "SELECT distributions FROM mart.distribution_summary WHERE tahun = 2022 AND bulan = 3 "
-                               "AND kode_kabkota = '21.02' AND kode_program IS NULL")[0][0]
+    assert (
+        query(
+            dsn,
+            "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month "
+            "WHERE kode_kabkota <> '21.02' ORDER BY 1",
+        )
+        == other_before
+    )
+    distributions = query(
+        dsn,
+        "SELECT distributions FROM mart.distribution_summary WHERE tahun = 2022 AND bulan = 3 "
+        "AND kode_kabkota = '21.02' AND kode_program IS NULL",
+    )[0][0]
     assert distributions == len(lines) - 1 - 10
 
 
@@ -139,7 +171,9 @@ def test_the_same_bytes_landed_twice_are_one_submission(loaded_month, runtime_en
     assert len(after["submission"]) == len(before["submission"])
 
 
-def test_a_rejected_resubmission_is_quarantined_and_the_accepted_month_stays(loaded_month, runtime_env, kepri2022):
+def test_a_rejected_resubmission_is_quarantined_and_the_accepted_month_stays(
+    loaded_month, runtime_env, kepri2022
+):
     dsn = runtime_env["dsn"]
     before = query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.71'")
     text = source_file(kepri2022, PERIODE, "21.71").read_text()
@@ -156,9 +190,14 @@ def test_a_rejected_resubmission_is_quarantined_and_the_accepted_month_stays(loa
     assert landed.read_bytes() == bad, "the landing file is never changed"
     reasons = json.loads((quarantined.parent / "reasons.json").read_text())
     assert reasons["reasons"][0]["rule"] == "nik_format"
-    assert query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.71'") == before
-    failed = query(dsn, "SELECT rule, unexpected_count, examples FROM dq.rule_result r JOIN raw.submission s "
-                        "USING (submission_id) WHERE s.status = 'rejected' AND NOT r.success")
+    assert (
+        query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.71'") == before
+    )
+    failed = query(
+        dsn,
+        "SELECT rule, unexpected_count, examples FROM dq.rule_result r JOIN raw.submission s "
+        "USING (submission_id) WHERE s.status = 'rejected' AND NOT r.success",
+    )
     assert [(rule, n) for rule, n, _ in failed] == [("nik_format", 1)]
     assert failed[0][2] == [{"source_line": 2, "nik_masked": cells[5][:4] + "*******" + cells[5][-4:]}]
     assert steps.report("21", PERIODE)["21.71"] == "rejected"
@@ -175,7 +214,9 @@ def test_an_older_file_never_replaces_a_newer_loaded_one(loaded_month, runtime_e
         if other != landed:
             other.unlink()
     assert run_branch(PERIODE, "21.04")["action"] == "stale"
-    assert query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.04'") == current
+    assert (
+        query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.04'") == current
+    )
 
 
 def test_a_missing_kabkota_is_reported_missing(runtime_env, kepri2022):

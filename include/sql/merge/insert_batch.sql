@@ -9,11 +9,11 @@ WITH batch AS (
 )
 INSERT INTO core.distribution
     (batch_id, source_line, province, periode, kode_kabkota, kode_kecamatan, kode_desa, kk_hash, nik_hash,
-     kode_program, nominal, tanggal_salur, saluran, desil, id_kelompok)
+     kode_program, nominal, tanggal_salur, saluran, desil, id_kelompok, nik_masked)
 SELECT batch.batch_id, c.source_line, %(province)s, c.periode, c.kode_kabkota, c.kode_kecamatan, c.kode_desa,
        core.hmac_sha256(c.no_kk, %(inner_pad)s, %(outer_pad)s),
        core.hmac_sha256(c.nik, %(inner_pad)s, %(outer_pad)s),
-       c.kode_program, c.nominal_rp, c.tanggal_salur_date, c.saluran, c.desil_num, c.id_kelompok
+       c.kode_program, c.nominal_rp, c.tanggal_salur_date, c.saluran, c.desil_num, c.id_kelompok, c.nik_masked
 FROM {checked} AS c CROSS JOIN batch;
 
 INSERT INTO core.household (kk_hash, province, first_batch_id)

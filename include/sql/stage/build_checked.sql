@@ -79,13 +79,20 @@ SELECT i.*,
        -- programme rules from the province's catalogue
        p.kode_program IS NOT NULL AS programme_known,
        CASE WHEN i.nominal_is_digits THEN i.nominal::bigint END AS nominal_rp,
-       coalesce(i.nominal_is_digits AND i.nominal::bigint BETWEEN p.nominal_min AND p.nominal_max, false)
+       -- an unknown programme or channel is its own rule: the rules below judge only what they can
+       i.nominal_is_digits
+           AND (p.kode_program IS NULL OR i.nominal::bigint BETWEEN p.nominal_min AND p.nominal_max)
            AS nominal_in_rules,
-       coalesce(i.saluran = ANY (p.channels), false) AS saluran_allowed,
+       coalesce(p.kode_program IS NULL OR i.saluran NOT IN ('TUNAI', 'NONTUNAI') OR i.saluran = ANY (p.channels), true)
+           AS saluran_allowed,
        coalesce(NOT p.is_group OR i.id_kelompok IS NOT NULL, true) AS kelompok_present,
        CASE WHEN i.tanggal_salur_iso THEN i.tanggal_salur::date END AS tanggal_salur_date,
        i.tanggal_salur_iso AND left(i.tanggal_salur, 7) = %(periode)s AS tanggal_salur_in_period,
        i.tanggal_lahir_iso AND i.tanggal_lahir BETWEEN '1900-01-01' AND %(periode)s || '-31' AS tanggal_lahir_ok,
+       -- duplicates inside the file (as facts, so no rule's examples ever carry an identifier)
+       i.no_kk IS NOT NULL AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
+           AS household_programme_repeated,
+       i.nik IS NOT NULL AND count(*) OVER (PARTITION BY i.nik, i.kode_program) > 1 AS nik_programme_repeated,
        CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num
 FROM ids AS i
 LEFT JOIN ref.region AS nik_now

@@ -14,8 +14,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bansos.devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("demo", help="start the stack, run Kepri 2022 through Airflow, print the table")
-    run.add_argument("--reprocess", choices=["none", "completed", "failed"], default="none",
-                     help="what the backfill does with months already run (default: keep them)")
+    run.add_argument(
+        "--reprocess",
+        choices=["none", "completed", "failed"],
+        default="none",
+        help="what the backfill does with months already run (default: keep them)",
+    )
     sub.add_parser("stop", help="stop Airflow and the embedded PostgreSQL")
     sub.add_parser("status", help="say what is running")
     args = parser.parse_args(argv)

@@ -70,7 +70,11 @@ def environment(state_dir: Path, *, metadata_uri: str, port: int, extra: dict[st
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONPATH": os.pathsep.join(
                 p
-                for p in (str(PROJECT_ROOT / "plugins"), str(PROJECT_ROOT / "config"), env.get("PYTHONPATH", ""))
+                for p in (
+                    str(PROJECT_ROOT / "plugins"),
+                    str(PROJECT_ROOT / "config"),
+                    env.get("PYTHONPATH", ""),
+                )
                 if p
             ),
             "NO_COLOR": "1",
@@ -87,8 +91,14 @@ def _airflow_bin() -> str:
 def migrate_metadata(env: dict[str, str], log_dir: Path) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "db-migrate.log", "ab") as out:
-        subprocess.run([_airflow_bin(), "db", "migrate"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [_airflow_bin(), "db", "migrate"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            check=True,
+        )
 
 
 def start(state_dir: Path, env: dict[str, str]) -> dict[str, int]:
@@ -97,8 +107,14 @@ def start(state_dir: Path, env: dict[str, str]) -> dict[str, int]:
     pids = {}
     for name in COMPONENTS:
         out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
-        proc = subprocess.Popen([_airflow_bin(), name], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [_airflow_bin(), name],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         pids[name] = proc.pid
     (state_dir / "airflow.pids.json").write_text(json.dumps(pids))
     return pids

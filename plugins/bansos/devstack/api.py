@@ -29,8 +29,11 @@ class AirflowAPI:
 
     def _headers(self) -> dict:
         if self._token is None:
-            r = requests.post(f"{self.base_url}/auth/token",
-                              json={"username": self.username, "password": self.password}, timeout=30)
+            r = requests.post(
+                f"{self.base_url}/auth/token",
+                json={"username": self.username, "password": self.password},
+                timeout=30,
+            )
             r.raise_for_status()
             self._token = r.json()["access_token"]
         return {"Authorization": f"Bearer {self._token}"}
@@ -64,10 +67,19 @@ class AirflowAPI:
     def dag_runs(self, dag_id: str) -> list[dict]:
         return self.get(f"/dags/{dag_id}/dagRuns", limit=1000, order_by="logical_date")["dag_runs"]
 
-    def backfill(self, dag_id: str, from_date: str, to_date: str, reprocess: str = "none",
-                 max_active_runs: int = 3) -> dict:
-        return self.post("/backfills", {"dag_id": dag_id, "from_date": from_date, "to_date": to_date,
-                                        "reprocess_behavior": reprocess, "max_active_runs": max_active_runs})
+    def backfill(
+        self, dag_id: str, from_date: str, to_date: str, reprocess: str = "none", max_active_runs: int = 3
+    ) -> dict:
+        return self.post(
+            "/backfills",
+            {
+                "dag_id": dag_id,
+                "from_date": from_date,
+                "to_date": to_date,
+                "reprocess_behavior": reprocess,
+                "max_active_runs": max_active_runs,
+            },
+        )
 
     def trigger(self, dag_id: str, conf: dict | None = None, run_id: str | None = None) -> dict:
         body = {"logical_date": None, "conf": conf or {}}
@@ -87,5 +99,7 @@ class AirflowAPI:
             if len(runs) >= expected and len(done) == len(runs):
                 return runs
             time.sleep(3)
-        raise TimeoutError(f"{dag_id}: runs not finished after {timeout}s: "
-                           + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs))
+        raise TimeoutError(
+            f"{dag_id}: runs not finished after {timeout}s: "
+            + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs)
+        )

@@ -34,8 +34,13 @@ class Stack:
         return AirflowAPI(self.ui_url, "admin", self.admin_password)
 
 
-def configure(state_dir: Path = DEFAULT_STATE_DIR, *, port: int | None = None, data_root: str | None = None,
-              extra: dict[str, str] | None = None) -> Stack:
+def configure(
+    state_dir: Path = DEFAULT_STATE_DIR,
+    *,
+    port: int | None = None,
+    data_root: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> Stack:
     """Settings for a stack in ``state_dir``: configured servers if given, else the embedded one."""
     state_dir.mkdir(parents=True, exist_ok=True)
     warehouse = os.environ.get("BANSOS_WAREHOUSE_URL")
@@ -46,7 +51,11 @@ def configure(state_dir: Path = DEFAULT_STATE_DIR, *, port: int | None = None, d
         metadata = metadata or postgres.sqlalchemy(postgres.ensure_database(base, "airflow"))
     port_file = state_dir / "airflow.port"
     if port is None:
-        port = int(port_file.read_text()) if port_file.exists() else int(os.environ.get("BANSOS_AIRFLOW_PORT", 8080))
+        port = (
+            int(port_file.read_text())
+            if port_file.exists()
+            else int(os.environ.get("BANSOS_AIRFLOW_PORT", 8080))
+        )
     port_file.write_text(str(port))
     data_root = data_root or os.environ.get("BANSOS_DATA_ROOT") or (PROJECT_ROOT / "data").as_uri()
     key = os.environ.get("BANSOS_PSEUDONYM_KEY") or airflow._secret(state_dir, "pseudonym-key")

@@ -14,6 +14,7 @@ from pathlib import Path
 from bansos.synthetic.batam2023 import write_batam_blt_2023
 from bansos.synthetic.bulk import DEFAULT_CHUNK_ROWS, write_bulk_extract
 from bansos.synthetic.bulk import DEFAULT_SEED as BULK_SEED
+from bansos.synthetic.defects import DEFECTS, write_defective_extract
 from bansos.synthetic.kepri2022 import DEFAULT_SEED, KEPRI_2022, write_year
 
 
@@ -77,6 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     bulk.add_argument("--seed", type=int, default=BULK_SEED, help=f"random seed (default {BULK_SEED})")
     bulk.add_argument("--province", default="21", help="province code (default 21)")
+
+    defect = sub.add_parser(
+        "defect",
+        help="one defective extract (a correction a kab/kota might really send) for testing validation",
+        description="Take the clean Kepri 2022 extract of one kab/kota-month, apply one defect class and "
+        "write it as koreksi_<defect>.csv (or .xlsx) beside it in the landing folder. Classes: "
+        + ", ".join(sorted(DEFECTS)),
+    )
+    landing(defect)
+    defect.add_argument(
+        "--defect", required=True, choices=sorted(DEFECTS), metavar="CLASS", help="defect class"
+    )
+    defect.add_argument("--kabkota", required=True, help="kab/kota code, e.g. 21.71")
+    defect.add_argument("--period", required=True, help="month of 2022, YYYY-MM")
     return parser
 
 
@@ -93,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.dataset == "kepri2022":
             write_year(args.landing, args.targets, seed=args.seed, province_kode="21", on_written=report)
+        elif args.dataset == "defect":
+            path = write_defective_extract(args.landing, args.defect, args.kabkota, args.period)
+            report(path, -1)
         elif args.dataset == "batam-blt-2023":
             write_batam_blt_2023(args.landing, seed=args.seed, on_written=report)
         else:
