@@ -34,6 +34,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos import steps
 from bansos.alert.callbacks import on_task_failure
 from bansos.config import PROVINCES_DIR, load_province
+from bansos.waiting import LandingSensor
 
 
 def _label(ref: dict | str) -> str:
@@ -70,7 +71,13 @@ def build(province_code: str):
                 type=["null", "string"],
                 pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                 description="Month to process (YYYY-MM); empty = the data interval's month",
-            )
+            ),
+            "wait_until": Param(
+                None,
+                type=["null", "string"],
+                description="Wait for late kab/kota until this ISO date-time (province time); "
+                "empty = the province's deadline",
+            ),
         },
         tags=["bansos", f"provinsi-{province.kode}", "monthly"],
         doc_md=__doc__,
@@ -81,9 +88,7 @@ def build(province_code: str):
             if params and params.get("periode"):
                 return params["periode"]
             if data_interval_start is None:
-                raise AirflowFailException(
-                    "a manual run without a data interval needs the 'periode' param (YYYY-MM)"
-                )
+                raise AirflowFailException("a manual run without a data interval needs the 'periode' param (YYYY-MM)")
             return pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
 
         @task
@@ -92,8 +97,20 @@ def build(province_code: str):
 
         @task_group
         def kabkota(kode_kabkota: str, periode: str):
+            # waits in the triggerer (no worker slot) until the file lands or the deadline passes;
+            # a backfilled month is past its deadline and goes straight on
+            waited = LandingSensor(
+                task_id="wait_for_extract",
+                province=province.kode,
+                periode=periode,
+                kode_kabkota=kode_kabkota,
+                wait_until="{{ params.wait_until }}",
+                poke_interval=300,
+                map_index_template="{{ task.kode_kabkota }}",
+            )
+
             @task(map_index_template="{{ kabkota }}")
-            def extract(kode_kabkota: str, periode: str) -> dict:
+            def extract(kode_kabkota: str, periode: str, waited: str) -> dict:
                 _label(kode_kabkota)
                 found = steps.extract(province.kode, periode, kode_kabkota)
                 _continue_only_if_processing(found)
@@ -118,7 +135,7 @@ def build(province_code: str):
                 _label(validated)
                 return steps.merge(validated)
 
-            merge(validate(stage(extract(kode_kabkota, periode))))
+            merge(validate(stage(extract(kode_kabkota, periode, waited.output))))
 
         @task(trigger_rule=TriggerRule.NONE_FAILED)
         def integrity(periode: str) -> dict:
@@ -136,11 +153,21 @@ def build(province_code: str):
                 raise AirflowFailException(f"kab/kota not processed to the end: {', '.join(stuck)}")
             return states
 
+        @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=None)
+        def fail_if_a_task_failed() -> None:
+            # report runs whatever happened upstream, so without this leaf a failed task would leave
+            # the run green; a rejected or missing extract is a skip, not a failure, and does not trip it
+            raise AirflowFailException("a task of this run failed after its retries: see its log and alert")
+
         periode = resolve_periode()
+        prepared = prepare_warehouse()
         branches = kabkota.partial(periode=periode).expand(kode_kabkota=province.kabkota_codes)
-        prepare_warehouse() >> branches
+        prepared >> branches
+        checked = integrity(periode)
         published = publish(periode)
-        branches >> integrity(periode) >> published >> report(periode)
+        reported = report(periode)
+        branches >> checked >> published >> reported
+        [periode, prepared, branches, checked, published, reported] >> fail_if_a_task_failed()
 
     return pipeline()
 

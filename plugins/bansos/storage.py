@@ -1,14 +1,23 @@
 """One interface over the two places extracts can live: a local folder or an S3 bucket.
 
-The data root (``file:///srv/bansos`` or ``s3://bucket/prefix``) holds four areas, the same in both:
+The data root (``file:///srv/bansos`` or ``s3://bucket/prefix``) holds the same areas in both:
 ``landing/`` (where kab/kota offices put files), ``archive/`` (every received file, byte for byte),
-``quarantine/`` (rejected files with their reasons) and ``publish/`` (exports for the office).
-Tasks hand each other keys inside the root, never local paths, so any worker can pick them up.
+``quarantine/`` (rejected files with their reasons), ``publish/`` (exports for the office) and
+``outbox/`` (alerts written as files). Tasks hand each other keys inside the root, never local paths,
+so any worker can pick them up. The layout is documented in ``docs/landing-zone.md``.
+
+Both stores behave the same for the same calls (``tests/s3/test_store_parity.py`` holds them to it):
+``list`` treats its argument as a folder and skips hidden names (``.x.part`` spools), a missing
+object raises :class:`FileNotFoundError`, and other failures raise :class:`StoreError` naming the
+object. Only S3 has versions: a versioned bucket keeps every upload of a key, and the version a
+file was read at is what the ledger records, so a correction uploaded under the same name is a new
+submission and the bytes archived are exactly the bytes hashed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,16 +26,24 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlparse
 
-AREAS = ("landing", "archive", "quarantine", "publish")
+log = logging.getLogger(__name__)
+
+AREAS = ("landing", "archive", "quarantine", "publish", "outbox")
 _CHUNK = 1 << 20
+# CopyObject copies up to 5 GiB in one request; bigger objects need a (still server-side) multipart copy.
+_SINGLE_COPY_LIMIT = 5 * 1024**3
+
+
+class StoreError(OSError):
+    """A store operation failed for a reason other than "not found"; the message names the object."""
 
 
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str
     size: int
-    modified: datetime
-    version: str | None = None
+    modified: datetime  # aware, UTC: mtime of a local file, LastModified of an S3 object version
+    version: str | None = None  # the S3 VersionId; None for a local file or an unversioned bucket
 
     @property
     def name(self) -> str:
@@ -53,8 +70,16 @@ def sha256_of(store: Store, key: str, version: str | None = None) -> str:
     return digest.hexdigest()
 
 
+def _hidden(key: str) -> bool:
+    return key.endswith("/") or key.rsplit("/", 1)[-1].startswith(".")
+
+
 class LocalStore:
-    """The default: a folder on a disk every worker can see (or a single-machine demo)."""
+    """The default: a folder on a disk every worker can see (or a single-machine demo).
+
+    Writes go to a hidden ``.name.part`` file first and are renamed into place, so a reader never
+    sees half a file. There are no versions: ``version`` arguments are accepted and ignored.
+    """
 
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
@@ -87,10 +112,13 @@ class LocalStore:
         return open(self._path(key), "rb")
 
     def copy(self, src_key: str, dst_key: str, version: str | None = None) -> None:
+        src = self._path(src_key)
+        if not src.is_file():
+            raise FileNotFoundError(f"{src} not found (copy to {dst_key})")
         dst = self._path(dst_key)
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(f".{dst.name}.part")
-        shutil.copyfile(self._path(src_key), tmp)
+        shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
 
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
@@ -107,14 +135,30 @@ class LocalStore:
         return self._path(key).as_uri()
 
 
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchVersion"}
+_NO_VERSION_LISTING = {"AccessDenied", "NotImplemented", "MethodNotAllowed", "XNotImplemented"}
+
+
 class S3Store:
-    """An S3 (or MinIO) bucket, through a boto3 client built from the Airflow aws connection."""
+    """An S3 (or MinIO) bucket under a key prefix, through one boto3 client.
+
+    The client comes from the Airflow aws connection or plain boto3 (:func:`open_store`); with an
+    ``endpoint_url`` it talks to MinIO, Ceph or moto alike. Every call is one request except
+    ``list`` (one per 1,000 object versions) and copies bigger than 5 GiB. Reads stream: ``open``
+    returns the HTTP body, never the whole object in memory.
+    """
 
     def __init__(self, bucket: str, prefix: str, client):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client = client
         self.url = f"s3://{bucket}/{self.prefix}".rstrip("/")
+        self._list_versions = True  # off after the bucket refuses ListObjectVersions (permissions)
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -122,46 +166,134 @@ class S3Store:
     def _strip(self, full: str) -> str:
         return full[len(self.prefix) + 1 :] if self.prefix else full
 
+    def _where(self, key: str, version: str | None = None) -> str:
+        return f"s3://{self.bucket}/{self._k(key)}" + (f" (version {version})" if version else "")
+
+    def _fail(self, action: str, key: str, exc: Exception, version: str | None = None) -> OSError:
+        """The botocore error as an OSError that names bucket, key and version."""
+        code = _error_code(exc)
+        message = f"{action} {self._where(key, version)}: {code or type(exc).__name__}: {exc}"
+        if code in _NOT_FOUND:
+            return FileNotFoundError(message)
+        return StoreError(message)
+
+    def _folder(self, prefix: str) -> str:
+        folder = prefix.strip("/")
+        return self._k(folder) + "/" if folder else (self.prefix + "/" if self.prefix else "")
+
     def list(self, prefix: str) -> list[ObjectInfo]:
+        """The newest version of every object under the folder ``prefix``, sorted by key.
+
+        ListObjectVersions gives each key's VersionId and LastModified in the listing itself, so a
+        folder costs one request, not one HEAD per object; a bucket without versioning answers it too
+        (VersionId ``"null"``, kept as None). Keys whose newest version is a delete marker are gone.
+        """
+        folder = self._folder(prefix)
+        if self._list_versions:
+            try:
+                return self._list_latest_versions(folder)
+            except Exception as exc:  # noqa: BLE001 - botocore errors are one class with codes
+                if _error_code(exc) not in _NO_VERSION_LISTING:
+                    raise self._fail("list", prefix, exc) from exc
+                log.warning("s3://%s: ListObjectVersions refused (%s); listing without versions, so "
+                            "corrections under the same name are told apart by time only",
+                            self.bucket, _error_code(exc))
+                self._list_versions = False
+        try:
+            return self._list_objects(folder)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("list", prefix, exc) from exc
+
+    def _list_latest_versions(self, folder: str) -> list[ObjectInfo]:
+        out = []
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
+            for obj in page.get("Versions", []):
+                if not obj.get("IsLatest") or _hidden(obj["Key"]):
+                    continue
+                version = obj.get("VersionId")
+                out.append(ObjectInfo(
+                    key=self._strip(obj["Key"]),
+                    size=obj["Size"],
+                    modified=obj["LastModified"].astimezone(UTC),
+                    version=None if version in (None, "null") else version,
+                ))
+        return sorted(out, key=lambda o: o.key)
+
+    def _list_objects(self, folder: str) -> list[ObjectInfo]:
         out = []
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._k(prefix.rstrip("/") + "/")):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
             for obj in page.get("Contents", []):
-                key = self._strip(obj["Key"])
-                if key.endswith("/") or key.rsplit("/", 1)[-1].startswith("."):
+                if _hidden(obj["Key"]):
                     continue
-                version = None
-                head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
-                version = head.get("VersionId")
-                if version == "null":
-                    version = None
-                out.append(ObjectInfo(key=key, size=obj["Size"], modified=obj["LastModified"], version=version))
+                out.append(ObjectInfo(key=self._strip(obj["Key"]), size=obj["Size"],
+                                      modified=obj["LastModified"].astimezone(UTC)))
         return sorted(out, key=lambda o: o.key)
 
     def open(self, key: str, version: str | None = None) -> BinaryIO:
+        """The object's body as a stream (read in blocks, close when done); one GET request."""
         kwargs = {"Bucket": self.bucket, "Key": self._k(key)}
         if version:
             kwargs["VersionId"] = version
-        return self.client.get_object(**kwargs)["Body"]
+        try:
+            return self.client.get_object(**kwargs)["Body"]
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("open", key, exc, version) from exc
 
     def copy(self, src_key: str, dst_key: str, version: str | None = None) -> None:
+        """Copy inside the bucket, server-side: the bytes never pass through the worker.
+
+        With ``version`` the copy is of that version, so what is archived is exactly what was hashed
+        even if the office uploads a correction meanwhile.
+        """
         source = {"Bucket": self.bucket, "Key": self._k(src_key)}
         if version:
             source["VersionId"] = version
-        self.client.copy(source, self.bucket, self._k(dst_key))
+        try:
+            self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=self._k(dst_key))
+        except Exception as exc:  # noqa: BLE001
+            if _error_code(exc) not in {"InvalidRequest", "EntityTooLarge"}:
+                raise self._fail(f"copy to {self._where(dst_key)} from", src_key, exc, version) from exc
+            self._copy_multipart(source, src_key, dst_key, version)
+
+    def _copy_multipart(self, source: dict, src_key: str, dst_key: str, version: str | None) -> None:
+        """Objects over 5 GiB: boto3's managed copy (UploadPartCopy, still server-side)."""
+        from boto3.s3.transfer import TransferConfig
+
+        try:
+            self.client.copy(source, self.bucket, self._k(dst_key),
+                             Config=TransferConfig(multipart_threshold=_SINGLE_COPY_LIMIT))
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(f"copy to {self._where(dst_key)} from", src_key, exc, version) from exc
 
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._k(key), Body=data, ContentType=content_type)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._k(key), Body=data, ContentType=content_type)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("put", key, exc) from exc
 
     def exists(self, key: str) -> bool:
+        """True if the key has a current version. Needs s3:ListBucket, without which S3 says 403 for 404."""
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._k(key))
-        except self.client.exceptions.ClientError:
-            return False
+        except Exception as exc:  # noqa: BLE001
+            if _error_code(exc) in _NOT_FOUND:
+                return False
+            raise self._fail("head", key, exc) from exc
         return True
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._k(key)}"
+
+
+def _default_s3_client():
+    """Plain boto3 with standard retries; ``BANSOS_S3_ENDPOINT_URL`` points it at MinIO or moto."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=os.environ.get("BANSOS_S3_ENDPOINT_URL") or None,
+                        config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
 
 def open_store(data_root: str, s3_client_factory=None) -> Store:
@@ -172,11 +304,8 @@ def open_store(data_root: str, s3_client_factory=None) -> Store:
         path.mkdir(parents=True, exist_ok=True)
         return LocalStore(path)
     if parsed.scheme == "s3":
-        if s3_client_factory is None:
-            import boto3
-
-            client = boto3.client("s3", endpoint_url=os.environ.get("BANSOS_S3_ENDPOINT_URL"))
-        else:
-            client = s3_client_factory()
+        if not parsed.netloc:
+            raise ValueError(f"data root {data_root!r} names no bucket: use s3://bucket/prefix")
+        client = (s3_client_factory or _default_s3_client)()
         return S3Store(parsed.netloc, parsed.path, client)
     raise ValueError(f"unsupported data root {data_root!r}: use file:///path or s3://bucket/prefix")

@@ -8,6 +8,8 @@ cell by cell. Then one month is run again and the warehouse must be exactly as i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bansos.devstack import airflow as airflow_proc
@@ -90,3 +92,28 @@ def test_running_a_month_again_leaves_the_warehouse_exactly_as_it_was(stack, yea
     rerun = [r for r in runs if r["dag_run_id"] == "rerun_2022_06"]
     assert rerun and rerun[0]["state"] == "success"
     assert snapshot(stack.warehouse_url) == before
+
+
+def test_a_faulty_correction_is_rejected_and_the_accepted_month_stays(stack, year_2022):
+    before = query(
+        stack.warehouse_url,
+        "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month WHERE periode = '2022-12' ORDER BY 1",
+    )
+    demo.land_faulty_correction(stack.data_root)
+    run = demo.run_correction(stack)
+    assert run["state"] == "success", "a rejected extract does not fail the run"
+    assert (
+        query(
+            stack.warehouse_url,
+            "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month WHERE periode = '2022-12' ORDER BY 1",
+        )
+        == before
+    )
+    rejected = query(stack.warehouse_url, "SELECT quarantine_key FROM raw.submission WHERE status = 'rejected'")
+    assert len(rejected) == 1
+    root = stack.data_root.removeprefix("file://")
+    outbox = sorted(p.name for p in Path(root, "outbox").glob("*rejected*21.71*.txt"))
+    assert outbox, "the rejection alert went to the outbox (no SMTP or webhook connection in this stack)"
+    summary = "\n".join(demo.rejection_summary(stack))
+    assert "nik_scientific_notation" in summary and "quarantine copy" in summary
+    test_the_warehouse_reproduces_the_province_table_cell_by_cell(stack, year_2022)

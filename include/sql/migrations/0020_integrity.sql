@@ -19,3 +19,9 @@ CREATE INDEX integrity_finding_month_idx ON dq.integrity_finding (province, peri
 COMMENT ON TABLE dq.integrity_finding IS
     'After a month is merged: one NIK receiving the same programme in two kab/kota, or one NIK in two '
     'households. occurrences lists batch_id and source_line of each row, which lead back to the archived file.';
+
+-- A view's * is expanded when it is created: recreate it so it carries the new column.
+CREATE OR REPLACE VIEW core.distribution_current AS
+SELECT d.*
+FROM core.distribution AS d
+JOIN core.kabkota_month AS km ON km.current_batch_id = d.batch_id;

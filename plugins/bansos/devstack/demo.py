@@ -25,6 +25,10 @@ YEAR = 2022
 # January to December 2022 and nothing else.
 FROM_DATE = f"{YEAR}-01-01T00:00:00+07:00"
 TO_DATE = f"{YEAR}-12-31T00:00:00+07:00"
+# After the year is loaded, Kota Batam sends a faulty correction for December: it must be rejected,
+# quarantined and alerted, while the accepted December file stays and the 2022 table stays exact.
+CORRECTION_KABKOTA, CORRECTION_PERIODE, CORRECTION_DEFECT = "21.71", "2022-12", "nik_scientific"
+CORRECTION_RUN_ID = "koreksi_batam_2022_12"
 
 
 def land(data_root: str, files_root: Path) -> int:
@@ -59,6 +63,53 @@ def land_kepri_2022(data_root: str) -> int:
         return land(data_root, Path(tmp))
 
 
+def land_faulty_correction(data_root: str) -> int:
+    """A correction from Kota Batam for December whose NIKs Excel turned into 3.17E+15."""
+    from bansos.synthetic.defects import write_defective_extract
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_defective_extract(Path(tmp), CORRECTION_DEFECT, CORRECTION_KABKOTA, CORRECTION_PERIODE)
+        return land(data_root, Path(tmp))
+
+
+def run_correction(stack: stack_mod.Stack, timeout: float = 600) -> dict:
+    """Run December again for the correction (once: the run id is fixed); returns the run."""
+    api = stack.api()
+    runs = {r["dag_run_id"]: r for r in api.dag_runs(DAG_ID)}
+    if CORRECTION_RUN_ID not in runs:
+        api.trigger(DAG_ID, conf={"periode": CORRECTION_PERIODE}, run_id=CORRECTION_RUN_ID)
+    finished = api.wait_runs_finished(DAG_ID, len(runs) + (CORRECTION_RUN_ID not in runs), timeout=timeout)
+    return next(r for r in finished if r["dag_run_id"] == CORRECTION_RUN_ID)
+
+
+def rejection_summary(stack: stack_mod.Stack) -> list[str]:
+    """Where a newcomer finds the rejected correction: reasons, quarantine copy, Data Docs, alert."""
+    from bansos.warehouse import connect
+
+    with connect(stack.warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT submission_id, archive_key, quarantine_key, reasons FROM raw.submission "
+            "WHERE province = %s AND periode = %s AND kode_kabkota = %s AND status = 'rejected' "
+            "ORDER BY submission_id DESC LIMIT 1",
+            (PROVINCE, CORRECTION_PERIODE, CORRECTION_KABKOTA),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return ["(no rejected correction found)"]
+    submission_id, archive_key, quarantine_key, reasons = row
+    root = stack.data_root.removeprefix("file://")
+    docs = f"{root}/datadocs/{PROVINCE}/{CORRECTION_PERIODE}/{CORRECTION_KABKOTA}/submission_{submission_id}/"
+    rules = ", ".join(f"{r['rule']} ({r.get('count')} rows)" for r in reasons if r.get("severity") == "error")
+    outbox = sorted(Path(root, "outbox").glob("*rejected*.txt")) if not root.startswith("s3://") else []
+    return [
+        f"Rejected correction {archive_key.rsplit('/', 1)[-1]} from {CORRECTION_KABKOTA} for {CORRECTION_PERIODE}: "
+        f"{rules}; the accepted December file stays loaded.",
+        f"  quarantine copy: {root}/{quarantine_key}",
+        f"  Data Docs:       {docs}index.html",
+        f"  alert (outbox):  {outbox[-1] if outbox else root + '/outbox/'}",
+    ]
+
+
 def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float = 1800) -> list[dict]:
     """Backfill the twelve months of YEAR and wait for them; returns the runs."""
     api = stack.api()
@@ -84,13 +135,22 @@ def run(reprocess: str = "none") -> None:
     log.info("starting Airflow (logs in %s)", stack.state_dir / "logs")
     stack_mod.up(stack)
     runs = run_year(stack, reprocess=reprocess)
-    ok = [r for r in runs if r["state"] == "success"]
+    ok = [r for r in runs if r["state"] == "success" and r["run_type"] == "backfill"]
+    log.info("landing a faulty correction from Kota Batam for December and running December again")
+    land_faulty_correction(stack.data_root)
+    correction = run_correction(stack)
     province = load_province(PROVINCE)
     table = publish.yearly_table(stack.warehouse_url, province, YEAR)
     print()
     print(table.render())
     print()
-    print(f"Airflow runs of {DAG_ID}: {len(ok)} successful of {len(runs)}")
+    print(
+        f"Airflow runs of {DAG_ID}: {len(ok)} monthly runs successful (backfill of {YEAR}), "
+        f"correction run {correction['state']}"
+    )
+    print()
+    print("\n".join(rejection_summary(stack)))
+    print()
     print(f"Airflow UI: {stack.ui_url}  (user admin, password {stack.admin_password})")
     print(f"Files: {stack.data_root}/{{landing,archive,quarantine,publish}}")
     print("Stop everything with: make stop")

