@@ -2,6 +2,7 @@
 ### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
 
 Each month, for the month that just ended (the data interval, Asia/Jakarta), every kab/kota branch
+**waits** for its file in the triggerer until the province's deadline (no worker slot held), then
 **extracts** its file from the landing area (archived byte for byte, registered with its SHA-256),
 **stages** it into PostgreSQL with one COPY, **validates** it with the Great Expectations suite in
 `expectations/monthly_extract.json`, and **merges** it into the warehouse, replacing that kab/kota-month
@@ -17,6 +18,7 @@ Manual runs may set the `periode` param (`YYYY-MM`). Backfill a year with `airfl
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -31,10 +33,16 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from bansos import steps
+from bansos import assets, steps
 from bansos.alert.callbacks import on_task_failure
 from bansos.config import PROVINCES_DIR, load_province
 from bansos.waiting import LandingSensor
+
+# The last month the scheduler may schedule (ISO date; unset in production). The demo and the tests set
+# it to the end of 2022, so that unpausing the DAG does not start a run for last month's (empty) period.
+SCHEDULE_END = pendulum.parse(os.environ["BANSOS_SCHEDULE_END"]) if os.environ.get("BANSOS_SCHEDULE_END") else None
+# How often a waiting branch looks at the landing area (seconds); the end-to-end tests shorten it.
+LANDING_POKE_SECONDS = int(os.environ.get("BANSOS_LANDING_POKE_SECONDS", "300"))
 
 
 def _label(ref: dict | str) -> str:
@@ -57,6 +65,7 @@ def build(province_code: str):
         description=f"Monthly social-assistance extracts of {province.nama}: extract, validate, merge, publish",
         schedule=CronDataIntervalTimetable("0 2 1 * *", timezone=province.timezone),
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),
+        end_date=SCHEDULE_END,
         catchup=False,
         max_active_runs=4,
         default_args={
@@ -105,7 +114,7 @@ def build(province_code: str):
                 periode=periode,
                 kode_kabkota=kode_kabkota,
                 wait_until="{{ params.wait_until }}",
-                poke_interval=300,
+                poke_interval=LANDING_POKE_SECONDS,
                 map_index_template="{{ task.kode_kabkota }}",
             )
 
@@ -141,8 +150,10 @@ def build(province_code: str):
         def integrity(periode: str) -> dict:
             return steps.integrity(province.kode, periode)
 
-        @task(trigger_rule=TriggerRule.NONE_FAILED)
-        def publish(periode: str) -> dict:
+        @task(trigger_rule=TriggerRule.NONE_FAILED, outlets=[assets.mart_asset(province.kode)])
+        def publish(periode: str, outlet_events=None) -> dict:
+            # the event tells the publish DAG which province-year changed
+            outlet_events[assets.mart_asset(province.kode)].extra = assets.event_extra(province.kode, periode)
             return steps.publish(province.kode, periode)
 
         @task(trigger_rule=TriggerRule.ALL_DONE)

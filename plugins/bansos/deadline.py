@@ -7,6 +7,7 @@ alerted.
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,8 @@ from bansos.config import Province
 def deadline_for(province: Province, periode: str) -> datetime:
     year, month = int(periode[:4]), int(periode[5:7])
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    start_of_day = datetime(year, month, province.deadline_day, tzinfo=ZoneInfo(province.timezone))
+    day = min(province.deadline_day, calendar.monthrange(year, month)[1])  # day 31 in February: the 28th/29th
+    start_of_day = datetime(year, month, day, tzinfo=ZoneInfo(province.timezone))
     return start_of_day + timedelta(days=1) - timedelta(microseconds=1)
 
 

@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 
 
 def prepare_warehouse(province: str) -> dict:
-    """Apply pending migrations and refresh reference data and province settings."""
+    """Apply pending migrations, (re)apply the roles' grants, refresh reference data and province settings."""
+    from bansos import roles
+
     dsn = runtime.warehouse_dsn()
     applied = warehouse.migrate(dsn)
+    role_setup = roles.ensure_roles(dsn)
     loaded = reference.sync(dsn, load_province(province))
-    return {"migrations": applied, "reference": loaded}
+    return {"migrations": applied, "roles": role_setup, "reference": loaded}
 
 
 def extract(province: str, periode: str, kode_kabkota: str) -> dict:
@@ -136,15 +139,28 @@ def merge(validated: dict) -> dict:
 
 
 def publish(province: str, periode: str) -> dict:
+    """Refresh every mart of the period's year and record which batches the published figures rest on."""
+    from bansos import lineage, marts
+
     dsn = runtime.warehouse_dsn()
     tahun = int(periode[:4])
-    rows = publish_mod.refresh_summary(dsn, province, tahun)
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        written = marts.refresh(cur, province, tahun, None)
+        publication_id, is_new = lineage.record_publication(dsn, province, tahun, cur=cur)
     table = publish_mod.yearly_table(dsn, load_province(province), tahun)
-    log.info("summary of %s refreshed (%s rows)\n%s", tahun, rows, table.render())
+    log.info(
+        "marts of %s refreshed (%s); publication %s%s\n%s",
+        tahun,
+        written,
+        publication_id,
+        " (new)" if is_new else " (unchanged)",
+        table.render(),
+    )
     return {
         "province": province,
         "tahun": tahun,
-        "summary_rows": rows,
+        "marts": written,
+        "publication_id": publication_id,
         "kk_sum_programmes": table.kk_sum_programmes,
         "kk_distinct": table.kk_distinct,
     }
@@ -173,7 +189,5 @@ def report(province: str, periode: str, now=None) -> dict:
         for s in statuses:
             if s.state == "missing":
                 landing = store.uri(f"landing/{province}/{periode}/{s.kode}/")
-                send_alert(
-                    missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing})
-                )
+                send_alert(missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing}))
     return {s.kode: s.state for s in statuses}

@@ -63,8 +63,8 @@ def environment(state_dir: Path, *, metadata_uri: str, port: int, extra: dict[st
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
             "AIRFLOW__API_AUTH__JWT_SECRET": _secret(state_dir, "jwt-secret"),
             "AIRFLOW__API__SECRET_KEY": _secret(state_dir, "api-secret-key"),
-            # Runs come from the backfill and manual triggers only: no run for "last month" (2026) on unpause.
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            # The demo's year is 2022: no scheduled run for "last month" (2026, no data) when the DAG is unpaused.
+            "BANSOS_SCHEDULE_END": "2022-12-31T23:59:59+07:00",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "GX_ANALYTICS_ENABLED": "false",

@@ -8,13 +8,16 @@ programme x kab/kota from the warehouse, with the Airflow UI address and login.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bansos import publish
+from bansos import publication, publish
 from bansos.config import load_province
 from bansos.devstack import stack as stack_mod
-from bansos.storage import open_store
+from bansos.storage import LocalStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,16 @@ TO_DATE = f"{YEAR}-12-31T00:00:00+07:00"
 # quarantined and alerted, while the accepted December file stays and the 2022 table stays exact.
 CORRECTION_KABKOTA, CORRECTION_PERIODE, CORRECTION_DEFECT = "21.71", "2022-12", "nik_scientific"
 CORRECTION_RUN_ID = "koreksi_batam_2022_12"
+LATE_2022 = {("21.05", "2022-02"), ("21.05", "2022-07")}  # Anambas sent two months after the deadline
+PUBLISH_DAG_ID = f"bansos_publish_{PROVINCE}"
 
 
-def land(data_root: str, files_root: Path) -> int:
-    """Copy generated files into the landing area unless the same bytes are already there."""
+def land(data_root: str, files_root: Path, landed_at=None) -> int:
+    """Copy generated files into the landing area unless the same bytes are already there.
+
+    ``landed_at(periode, kode_kabkota)`` may give a landing time to stamp on a local file (its mtime),
+    so the completeness matrix shows what an office's sending habits would; S3 stamps its own time.
+    """
     store = open_store(data_root, s3_client_factory=_s3_client)
     changed = 0
     for path in sorted(files_root.rglob("*")):
@@ -46,7 +55,19 @@ def land(data_root: str, files_root: Path) -> int:
                     continue
         store.put_bytes(key, data, "text/csv")
         changed += 1
+        if landed_at is not None and isinstance(store, LocalStore):
+            _, _, periode, kode, _ = key.split("/", 4)
+            stamp = landed_at(periode, kode).timestamp()
+            os.utime(store.root / key, (stamp, stamp))
     return changed
+
+
+def typical_landing(periode: str, kode_kabkota: str) -> datetime:
+    """When Kepri's offices sent their 2022 files: the 5th of the next month, Anambas late twice."""
+    year, month = int(periode[:4]), int(periode[5:7])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    day = 14 if (kode_kabkota, periode) in LATE_2022 else 5
+    return datetime(year, month, day, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
 def _s3_client():
@@ -60,7 +81,7 @@ def land_kepri_2022(data_root: str) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         write_kepri_2022(Path(tmp))
-        return land(data_root, Path(tmp))
+        return land(data_root, Path(tmp), landed_at=typical_landing)
 
 
 def land_faulty_correction(data_root: str) -> int:
@@ -72,14 +93,43 @@ def land_faulty_correction(data_root: str) -> int:
         return land(data_root, Path(tmp))
 
 
+def enable_publishing(stack: stack_mod.Stack) -> None:
+    """Unpause the publish DAG: from now on every monthly run's Asset event triggers a publication.
+
+    Done after the backfill, so the year is published once (by the correction run's event) rather
+    than after each of the twelve months while they load.
+    """
+    api = stack.api()
+    api.wait_for_dag(PUBLISH_DAG_ID)
+    api.patch(f"/dags/{PUBLISH_DAG_ID}", {"is_paused": False})
+
+
 def run_correction(stack: stack_mod.Stack, timeout: float = 600) -> dict:
     """Run December again for the correction (once: the run id is fixed); returns the run."""
     api = stack.api()
+    enable_publishing(stack)
     runs = {r["dag_run_id"]: r for r in api.dag_runs(DAG_ID)}
     if CORRECTION_RUN_ID not in runs:
         api.trigger(DAG_ID, conf={"periode": CORRECTION_PERIODE}, run_id=CORRECTION_RUN_ID)
     finished = api.wait_runs_finished(DAG_ID, len(runs) + (CORRECTION_RUN_ID not in runs), timeout=timeout)
     return next(r for r in finished if r["dag_run_id"] == CORRECTION_RUN_ID)
+
+
+def wait_for_publication(stack: stack_mod.Stack, timeout: float = 900) -> list[dict]:
+    """Wait until the publish DAG, triggered by the monthly runs' Asset events, has nothing left to do."""
+    import time
+
+    api = stack.api()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api.dag_runs(PUBLISH_DAG_ID)
+        if runs and all(r["state"] in ("success", "failed") for r in runs):
+            time.sleep(5)  # a last event may still be turning into a run
+            again = api.dag_runs(PUBLISH_DAG_ID)
+            if len(again) == len(runs) and all(r["state"] in ("success", "failed") for r in again):
+                return again
+        time.sleep(3)
+    raise TimeoutError(f"{PUBLISH_DAG_ID} still running after {timeout}s")
 
 
 def rejection_summary(stack: stack_mod.Stack) -> list[str]:
@@ -150,6 +200,14 @@ def run(reprocess: str = "none") -> None:
     )
     print()
     print("\n".join(rejection_summary(stack)))
+    print()
+    publish_runs = wait_for_publication(stack)
+    published = publication.published(open_store(stack.data_root, s3_client_factory=_s3_client), PROVINCE, YEAR)
+    print(
+        f"{PUBLISH_DAG_ID}: {sum(r['state'] == 'success' for r in publish_runs)} of {len(publish_runs)} runs "
+        "successful (triggered by the monthly runs' Asset events)"
+    )
+    print(publication.describe(published) if published else "(nothing published yet)")
     print()
     print(f"Airflow UI: {stack.ui_url}  (user admin, password {stack.admin_password})")
     print(f"Files: {stack.data_root}/{{landing,archive,quarantine,publish}}")
