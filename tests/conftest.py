@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg2
 import pytest
@@ -40,6 +42,24 @@ def new_database(pg_base: str, prefix: str = "t") -> str:
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
     return postgres.database_uri(pg_base, name)
+
+
+@contextmanager
+def pipeline_env(pg_base: str, tmp_path_factory, name: str):
+    """For module-scoped fixtures: a migrated warehouse with reference data in a database of its own, a
+    data root, and the environment the steps read; ``mp`` sets more variables for the same scope."""
+    from bansos import reference
+    from bansos.warehouse import migrate
+
+    dsn = new_database(pg_base, name)
+    root = tmp_path_factory.mktemp(f"{name}_data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
+        mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
+        mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
+        migrate(dsn)
+        reference.sync(dsn, load_province("21"))
+        yield SimpleNamespace(dsn=dsn, root=root, mp=mp)
 
 
 @pytest.fixture

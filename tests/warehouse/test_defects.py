@@ -19,10 +19,9 @@ from http.server import ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from bansos.config import load_province
 from bansos.synthetic.defects import DEFECTS, make_defective
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
-from tests.conftest import KEY, new_database
+from tests.conftest import pipeline_env
 from tests.warehouse.conftest import source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
 
@@ -94,32 +93,13 @@ def receivers():
 
 @pytest.fixture(scope="module")
 def env(pg_base, receivers, tmp_path_factory):
-    from bansos import reference
-    from bansos.warehouse import migrate
-
     mailbox, smtp_port, webhook = receivers
-    root = tmp_path_factory.mktemp("defects") / "data"
-    root.mkdir()
-    dsn = new_database(pg_base, "defects")
-    migrate(dsn)
-    reference.sync(dsn, load_province("21"))
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in {
-            "BANSOS_WAREHOUSE_URL": dsn,
-            "BANSOS_DATA_ROOT": root.as_uri(),
-            "BANSOS_PSEUDONYM_KEY": KEY.decode(),
-            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn(smtp_port),
-            "AIRFLOW_CONN_SLACK_WEBHOOK_DEFAULT": webhook_conn(webhook.port),
-        }.items():
-            mp.setenv(name, value)
-        for name in (
-            "BANSOS_ALERT_OUTBOX",
-            "BANSOS_SMTP_CONN_ID",
-            "BANSOS_SLACK_CONN_ID",
-            "BANSOS_ALERT_EMAIL_TO",
-        ):
-            mp.delenv(name, raising=False)
-        yield {"dsn": dsn, "root": root, "mailbox": mailbox, "webhook": webhook}
+    with pipeline_env(pg_base, tmp_path_factory, "defects") as pipeline:
+        pipeline.mp.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn(smtp_port))
+        pipeline.mp.setenv("AIRFLOW_CONN_SLACK_WEBHOOK_DEFAULT", webhook_conn(webhook.port))
+        for name in ("BANSOS_ALERT_OUTBOX", "BANSOS_SMTP_CONN_ID", "BANSOS_SLACK_CONN_ID", "BANSOS_ALERT_EMAIL_TO"):
+            pipeline.mp.delenv(name, raising=False)
+        yield {"dsn": pipeline.dsn, "root": pipeline.root, "mailbox": mailbox, "webhook": webhook}
 
 
 def _land(root, periode: str, kode: str, name: str, data: bytes):

@@ -20,12 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from bansos import assets, export, marts, publication, reconcile, reference, steps
+from bansos import assets, export, marts, publication, reconcile, steps
 from bansos.config import load_province
 from bansos.privacy import pseudonymise
 from bansos.storage import S3Store, open_store
-from bansos.warehouse import migrate
-from tests.conftest import KEY, new_database
+from tests.conftest import KEY, pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query, run_branch
 
@@ -37,14 +36,8 @@ PREFIX = "publish/21/2022"
 
 @pytest.fixture(scope="module")
 def published(pg_base, kepri2022, tmp_path_factory):
-    dsn = new_database(pg_base, "export")
-    root = tmp_path_factory.mktemp("export_data")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
-        mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
-        mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
-        migrate(dsn)
-        reference.sync(dsn, load_province("21"))
+    with pipeline_env(pg_base, tmp_path_factory, "export") as env:
+        dsn, root = env.dsn, env.root
         steps.prepare_warehouse("21")
         for periode in PERIODS:
             for kode in KABKOTA:

@@ -18,12 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bansos import marts, publication, reconcile, reference, steps
-from bansos.config import load_province
+from bansos import marts, publication, reconcile, steps
 from bansos.storage import open_store
 from bansos.synthetic import write_batam_blt_2023
-from bansos.warehouse import migrate
-from tests.conftest import KEY, new_database
+from tests.conftest import pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query, run_branch
 
@@ -76,14 +74,8 @@ def run_branches(pairs: list[tuple[str, str]], workers: int = 2) -> dict[tuple[s
 @pytest.fixture(scope="module")
 def year(pg_base, kepri2022, tmp_path_factory):
     """A warehouse with Kepri 2022 and Batam's 2023 BLT loaded, marts refreshed for both years."""
-    dsn = new_database(pg_base, "marts")
-    root = tmp_path_factory.mktemp("marts_data")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
-        mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
-        mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
-        migrate(dsn)
-        reference.sync(dsn, load_province("21"))
+    with pipeline_env(pg_base, tmp_path_factory, "marts") as env:
+        dsn, root = env.dsn, env.root
         steps.prepare_warehouse("21")
         pairs = []
         for month in range(1, 13):

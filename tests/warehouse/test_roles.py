@@ -16,11 +16,9 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
-from bansos import marts, publication, reference, roles, steps
-from bansos.config import load_province
+from bansos import marts, publication, roles, steps
 from bansos.storage import open_store
-from bansos.warehouse import migrate
-from tests.conftest import KEY, new_database
+from tests.conftest import pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import run_branch
 
@@ -37,17 +35,11 @@ def as_login(dsn: str, login: str, password: str) -> str:
 
 @pytest.fixture(scope="module")
 def logins(pg_base, kepri2022, tmp_path_factory):
-    dsn = new_database(pg_base, "roles")
-    root = tmp_path_factory.mktemp("roles_data")
     suffix = uuid.uuid4().hex[:8]
     password = secrets.token_urlsafe(16)
     reader, pipeline = f"t_office_{suffix}", f"t_pipeline_{suffix}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
-        mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
-        mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
-        migrate(dsn)
-        reference.sync(dsn, load_province("21"))
+    with pipeline_env(pg_base, tmp_path_factory, "roles") as env:
+        dsn, root, mp = env.dsn, env.root, env.mp
         assert roles.ensure_roles(dsn) == {roles.PIPELINE_ROLE: True, roles.READER_ROLE: True}
         land(root, kepri2022, "2022-01", "21.05")
         assert run_branch("2022-01", "21.05")["action"] == "loaded"
