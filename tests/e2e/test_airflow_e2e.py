@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -55,7 +56,12 @@ KABKOTA = ["21.72", "21.01", "21.71", "21.02", "21.04", "21.03", "21.05"]
 CONTENT: dict[str, dict] = {}
 
 
-@pytest.fixture(scope="module", params=["local", "s3"])
+# The S3 variant (moto's server inside the pytest process) is opt-in for now: under the full year's
+# traffic the in-process moto server grew until the machine ran out of memory (see issue 4).
+DATA_ROOTS = os.environ.get("BANSOS_E2E_DATA_ROOTS", "local").split(",")
+
+
+@pytest.fixture(scope="module", params=DATA_ROOTS)
 def stack(request, tmp_path_factory):
     state = tmp_path_factory.mktemp(f"stack_{request.param}")
     extra = {"BANSOS_PSEUDONYM_KEY": KEY.decode(), "BANSOS_LANDING_POKE_SECONDS": "5"}
