@@ -12,6 +12,9 @@ import hmac
 import re
 
 _LONG_NUMBER = re.compile(r"\d{9,}")
+# A NIK or No KK as a reader would see it: sixteen digits standing alone. Sixteen digits inside a
+# longer word are not one: a SHA-256 checksum in hex holds such a run in about one digest in forty.
+FULL_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z.])\d{16}(?![0-9A-Za-z])")
 _BLOCK = 64  # SHA-256 block size
 
 

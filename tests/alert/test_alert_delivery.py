@@ -18,10 +18,10 @@ from types import SimpleNamespace
 import pytest
 
 from bansos.alert import on_task_failure, rejected_alert, send_alert
+from bansos.privacy import FULL_IDENTIFIER
 from bansos.validate import RuleResult, Verdict
 from tests.alert.conftest import WEBHOOK_PATH, free_port, smtp_conn, webhook_conn
 
-SIXTEEN_DIGITS = re.compile(r"\d{16}")
 # In logs: a run of 16+ digits that is not a float's fraction (Airflow logs timings like 0.0701675929999510).
 IDENTIFIER_IN_LOG = re.compile(r"(?<![\d.])\d{16,}")
 RAW_NIK = "2171015505800002"
@@ -57,7 +57,7 @@ def assert_complete(content: str, where: str) -> None:
                  "2171********0002", DOCS, LOG, f"quarantine/21/2022-03/21.71/{SHA}/"):
         assert fact in content, f"{where} lacks {fact!r}"
     assert "required_nik" not in content, f"{where} lists a rule that passed"
-    assert not SIXTEEN_DIGITS.search(content), f"{where} holds a 16-digit number"
+    assert not FULL_IDENTIFIER.search(content), f"{where} holds a 16-digit number"
 
 
 def assert_clean_logs(caplog, capfd) -> None:
@@ -88,7 +88,7 @@ def test_rejection_reaches_the_mail_server_and_the_webhook(alert_connections, ca
     assert_complete(text, "mail text")
     assert_complete(html, "mail html")
     assert "nik_format [error], jumlah (count) 3" in text and "baris 12: nik_masked=2171********0003" in text
-    assert not SIXTEEN_DIGITS.search(envelope.original_content.decode("utf-8", "replace"))
+    assert not FULL_IDENTIFIER.search(envelope.original_content.decode("utf-8", "replace"))
 
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
@@ -195,7 +195,7 @@ def test_task_failure_callback_delivers_a_masked_alert(alert_connections, caplog
     text = message.get_body(("plain",)).get_content()
     assert "Task: kabkota.merge [map_index 4]" in text and "Percobaan (try): 3" in text
     assert "RuntimeError: duplicate key (nik_hash)=(2171********0002)" in text and LOG in text
-    assert not SIXTEEN_DIGITS.search(text)
+    assert not FULL_IDENTIFIER.search(text)
     payload = json.loads(receiver.requests[0]["body"])
-    assert "Kabupaten Lingga" in json.dumps(payload) and not SIXTEEN_DIGITS.search(json.dumps(payload))
+    assert "Kabupaten Lingga" in json.dumps(payload) and not FULL_IDENTIFIER.search(json.dumps(payload))
     assert_clean_logs(caplog, capfd)

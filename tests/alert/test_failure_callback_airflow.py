@@ -18,8 +18,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from bansos.privacy import FULL_IDENTIFIER
+
 ROOT = Path(__file__).resolve().parents[2]
-SIXTEEN_DIGITS = re.compile(r"\d{16}")
 
 DAG = textwrap.dedent('''
     from datetime import timedelta
@@ -98,7 +99,7 @@ def test_failure_callback_in_a_real_task_run(alert_connections, tmp_path):
         assert "Percobaan (try): 2" in text  # after the retry, not on it
         assert re.search(r"http://airflow\.dinsos\.localhost:8080/dags/bansos_monthly_21/runs/\S+"
                          r"/tasks/validate/mapped/[01]\?try_number=2", text)
-        assert not SIXTEEN_DIGITS.search(text)
+        assert not FULL_IDENTIFIER.search(text)
     payloads = [json.loads(r["body"]) for r in receiver.requests]
     assert len(payloads) == 3
-    assert all(not SIXTEEN_DIGITS.search(json.dumps(p)) for p in payloads)
+    assert all(not FULL_IDENTIFIER.search(json.dumps(p)) for p in payloads)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from types import SimpleNamespace
 
 import pendulum
@@ -26,9 +25,8 @@ from bansos.alert import (
     task_failed_alert,
 )
 from bansos.alert.redact import clean_text
-from bansos.privacy import mask_text
+from bansos.privacy import FULL_IDENTIFIER, mask_text
 
-SIXTEEN_DIGITS = re.compile(r"\d{16}")
 RAW_NIK = "2171015505800002"
 RAW_KK = "2171011203100001"
 # A real SHA-256 with an 11-digit run (``02258717921``): a quarantine path must keep it whole.
@@ -84,7 +82,7 @@ def test_rejection_says_where_when_which_rules_and_links_in_every_rendering():
 
 def test_no_identifier_name_or_birth_date_survives_any_rendering():
     for name, out in renderings(rejection()).items():
-        assert not SIXTEEN_DIGITS.search(out), (name, SIXTEEN_DIGITS.findall(out))
+        assert not FULL_IDENTIFIER.search(out), (name, FULL_IDENTIFIER.findall(out))
         assert RAW_NIK not in out and RAW_KK not in out
         assert "SITI" not in out and "AMINAH" not in out, name
         assert "1980" not in out and "15/05" not in out, name
@@ -146,7 +144,7 @@ def test_missing_and_integrity_builders():
     out = render.text(integrity)
     assert "seluruh kab/kota" in out and "5 kasus" in out
     assert "nik_programme_two_kabkota [warning], jumlah (count) 3" in out and "['21.71', '21.72']" in out
-    assert "2171********0001" in out and not SIXTEEN_DIGITS.search(out)
+    assert "2171********0001" in out and not FULL_IDENTIFIER.search(out)
     assert "PERINGATAN INTEGRITAS: seluruh provinsi, periode 2022-03" in render.subject(integrity)
 
 
@@ -168,7 +166,7 @@ def test_task_failed_alert_reads_the_airflow_callback_context():
     text = render.text(alert)
     assert "Task: kabkota.validate [map_index 2]" in text and "Percobaan (try): 3" in text
     assert "ValueError: baris 12: NIK 2171********0002 tidak valid" in text
-    assert not SIXTEEN_DIGITS.search(text)
+    assert not FULL_IDENTIFIER.search(text)
 
 
 def test_failure_callback_never_raises(monkeypatch, caplog):
@@ -181,4 +179,4 @@ def test_failure_callback_never_raises(monkeypatch, caplog):
         assert on_task_failure({}) is None  # even an empty context
     messages = [r.getMessage() for r in caplog.records]
     assert any("task-failure alert could not be sent: OSError" in m for m in messages)
-    assert not any(SIXTEEN_DIGITS.search(m) for m in messages)
+    assert not any(FULL_IDENTIFIER.search(m) for m in messages)

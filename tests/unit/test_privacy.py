@@ -8,7 +8,7 @@ import hmac
 import psycopg2
 import pytest
 
-from bansos.privacy import hmac_pads, mask, mask_text, mask_value, pseudonymise
+from bansos.privacy import FULL_IDENTIFIER, hmac_pads, mask, mask_text, mask_value, pseudonymise
 
 
 def test_mask_keeps_region_and_serial_only():
@@ -22,6 +22,16 @@ def test_mask_text_hides_every_long_number_in_free_text():
     masked = mask_text(text)
     assert "2171015505800002" not in masked and "2171011203100001" not in masked
     assert "2171********0002" in masked and "baris 12" in masked
+
+
+def test_a_full_identifier_stands_alone_and_a_checksum_is_not_one():
+    assert FULL_IDENTIFIER.search("NIK 2171014506880003 ditolak")
+    assert FULL_IDENTIFIER.search('{"nik": "2171014506880003"}')
+    # a real SHA-256 with sixteen decimal digits in a row, as in a published manifest
+    digest = "ab" + "0967967032888655" + "cd" * 23
+    assert not FULL_IDENTIFIER.search(f'"sha256": "{digest}"')
+    assert not FULL_IDENTIFIER.search("12345678901234567")  # seventeen digits: not a NIK
+    assert not FULL_IDENTIFIER.search("0.1234567890123456")  # a long fraction
 
 
 def test_mask_value_walks_nested_examples():

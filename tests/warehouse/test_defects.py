@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from bansos.privacy import FULL_IDENTIFIER
 from bansos.synthetic.defects import DEFECTS, make_defective
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
 from tests.conftest import pipeline_env
 from tests.warehouse.conftest import source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
-
-SIXTEEN_DIGITS = re.compile(r"(?<![\d.])\d{16}(?!\d)")
 
 # defect -> (outcome, error rules that must fail (exactly), a warning rule that must fail)
 EXPECTED = {
@@ -181,9 +179,9 @@ def test_defect_class(defect, env, kepri2022, caplog):
         assert kode in rendered and periode in rendered
         for rule in errors:
             assert rule in rendered
-        assert not SIXTEEN_DIGITS.search(rendered), "an alert carries a full identifier"
+        assert not FULL_IDENTIFIER.search(rendered), "an alert carries a full identifier"
     for record in caplog.records:
-        assert not SIXTEEN_DIGITS.search(record.getMessage()), record.getMessage()
+        assert not FULL_IDENTIFIER.search(record.getMessage()), record.getMessage()
 
 
 def test_a_sudden_drop_in_rows_is_a_warning_and_still_merged(env, kepri2022):
