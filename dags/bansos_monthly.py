@@ -2,8 +2,9 @@
 ### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
 
 Each month, for the month that just ended (the data interval, Asia/Jakarta), every kab/kota branch
-**waits** for its file in the triggerer until the province's deadline (no worker slot held), then
 **extracts** its file from the landing area (archived byte for byte, registered with its SHA-256),
+after waiting for it in the triggerer until the province's deadline if it has not landed yet (no
+worker slot held while it waits),
 **stages** it into PostgreSQL with one COPY, **validates** it with the Great Expectations suite in
 `expectations/monthly_extract.json`, and **merges** it into the warehouse, replacing that kab/kota-month
 atomically. A missing or rejected extract skips the rest of its branch only; a rejected one is
@@ -36,7 +37,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos import assets, steps
 from bansos.alert.callbacks import on_task_failure
 from bansos.config import PROVINCES_DIR, load_province
-from bansos.waiting import LandingSensor
+from bansos.waiting import LandingExtract
 
 # The last month the scheduler may schedule (ISO date; unset in production). The demo and the tests set
 # it to the end of 2022, so that unpausing the DAG does not start a run for last month's (empty) period.
@@ -45,9 +46,9 @@ SCHEDULE_END = pendulum.parse(os.environ["BANSOS_SCHEDULE_END"]) if os.environ.g
 LANDING_POKE_SECONDS = int(os.environ.get("BANSOS_LANDING_POKE_SECONDS", "300"))
 
 
-def _label(ref: dict | str) -> str:
+def _label(ref: dict) -> str:
     """Name a mapped task instance after its kab/kota in the UI."""
-    kode = ref if isinstance(ref, str) else ref["kode_kabkota"]
+    kode = ref["kode_kabkota"]
     get_current_context()["kabkota"] = kode
     return kode
 
@@ -100,16 +101,16 @@ def build(province_code: str):
                 raise AirflowFailException("a manual run without a data interval needs the 'periode' param (YYYY-MM)")
             return pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
 
-        @task
+        @task(multiple_outputs=False)
         def prepare_warehouse() -> dict:
             return steps.prepare_warehouse(province.kode)
 
         @task_group
         def kabkota(kode_kabkota: str, periode: str):
-            # waits in the triggerer (no worker slot) until the file lands or the deadline passes;
-            # a backfilled month is past its deadline and goes straight on
-            waited = LandingSensor(
-                task_id="wait_for_extract",
+            # waits in the triggerer (no worker slot) until the file lands or the deadline passes,
+            # then archives and registers it; a backfilled month is past its deadline and goes straight on
+            found = LandingExtract(
+                task_id="extract",
                 province=province.kode,
                 periode=periode,
                 kode_kabkota=kode_kabkota,
@@ -118,45 +119,38 @@ def build(province_code: str):
                 map_index_template="{{ task.kode_kabkota }}",
             )
 
-            @task(map_index_template="{{ kabkota }}")
-            def extract(kode_kabkota: str, periode: str, waited: str) -> dict:
-                _label(kode_kabkota)
-                found = steps.extract(province.kode, periode, kode_kabkota)
-                _continue_only_if_processing(found)
-                return found
-
-            @task(map_index_template="{{ kabkota }}")
+            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
             def stage(found: dict) -> dict:
                 _label(found)
                 staged = steps.stage(found)
                 _continue_only_if_processing(staged)
                 return staged
 
-            @task(map_index_template="{{ kabkota }}")
+            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
             def validate(staged: dict, run_id=None) -> dict:
                 _label(staged)
                 validated = steps.validate(staged, run_id)
                 _continue_only_if_processing(validated)
                 return validated
 
-            @task(map_index_template="{{ kabkota }}")
+            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
             def merge(validated: dict) -> dict:
                 _label(validated)
                 return steps.merge(validated)
 
-            merge(validate(stage(extract(kode_kabkota, periode, waited.output))))
+            merge(validate(stage(found.output)))
 
-        @task(trigger_rule=TriggerRule.NONE_FAILED)
+        @task(multiple_outputs=False, trigger_rule=TriggerRule.NONE_FAILED)
         def integrity(periode: str) -> dict:
             return steps.integrity(province.kode, periode)
 
-        @task(trigger_rule=TriggerRule.NONE_FAILED, outlets=[assets.mart_asset(province.kode)])
+        @task(multiple_outputs=False, trigger_rule=TriggerRule.NONE_FAILED, outlets=[assets.mart_asset(province.kode)])
         def publish(periode: str, outlet_events=None) -> dict:
             # the event tells the publish DAG which province-year changed
             outlet_events[assets.mart_asset(province.kode)].extra = assets.event_extra(province.kode, periode)
             return steps.publish(province.kode, periode)
 
-        @task(trigger_rule=TriggerRule.ALL_DONE)
+        @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
         def report(periode: str) -> dict:
             states = steps.report(province.kode, periode)
             stuck = sorted(k for k, state in states.items() if state == "incomplete")

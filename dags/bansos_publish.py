@@ -52,7 +52,7 @@ def build(province_code: str):
         doc_md=__doc__,
     )
     def publisher():
-        @task
+        @task(multiple_outputs=False)
         def resolve_targets(params=None, triggering_asset_events=None) -> list[dict]:
             tahun = (params or {}).get("tahun")
             found = assets.targets(province.kode, assets.extras_of(triggering_asset_events), tahun)
@@ -60,12 +60,12 @@ def build(province_code: str):
                 raise AirflowFailException("nothing to publish: no asset event names a year; set 'tahun'")
             return found
 
-        @task(map_index_template="{{ tahun }}")
+        @task(multiple_outputs=False, map_index_template="{{ tahun }}")
         def publish(target: dict) -> dict:
             get_current_context()["tahun"] = str(target["tahun"])
             return publication.publish(target["province"], target["tahun"])
 
-        @task(map_index_template="{{ tahun }}")
+        @task(multiple_outputs=False, map_index_template="{{ tahun }}")
         def check_reconciliation(result: dict) -> dict:
             get_current_context()["tahun"] = str(result["tahun"])
             rec = result["reconciliation"]

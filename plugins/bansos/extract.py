@@ -66,7 +66,12 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
         )
         return Found(kode_kabkota=kode_kabkota, action="missing")
     registered = []
-    for obj in candidates:
+    for listed in candidates:
+        try:
+            obj = store.stat(listed.key)  # pins the version that is hashed, archived and recorded
+        except FileNotFoundError:
+            log.warning("%s was withdrawn while it was being read; skipped", store.uri(listed.key))
+            continue
         sha = sha256_of(store, obj.key, obj.version)
         key = archive_key(province, periode, kode_kabkota, sha, obj.name)
         if not store.exists(key):
@@ -98,6 +103,8 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
             " (new)" if is_new else "",
         )
         registered.append((submission_id, status, obj.name, sha, key))
+    if not registered:
+        return Found(kode_kabkota=kode_kabkota, action="missing")
     for submission_id, status, *_ in registered[:-1]:
         if status == "received":  # landed before a newer file and never processed
             set_status(dsn, submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])

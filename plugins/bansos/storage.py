@@ -9,9 +9,10 @@ so any worker can pick them up. The layout is documented in ``docs/landing-zone.
 Both stores behave the same for the same calls (``tests/s3/test_store_parity.py`` holds them to it):
 ``list`` treats its argument as a folder and skips hidden names (``.x.part`` spools), a missing
 object raises :class:`FileNotFoundError`, and other failures raise :class:`StoreError` naming the
-object. Only S3 has versions: a versioned bucket keeps every upload of a key, and the version a
-file was read at is what the ledger records, so a correction uploaded under the same name is a new
-submission and the bytes archived are exactly the bytes hashed.
+object. Only S3 has versions: a versioned bucket keeps every upload of a key. ``list`` is cheap and
+versionless (what is there now); ``stat`` pins the current version of one key, and the extract reads,
+hashes and archives that version, so a correction uploaded under the same name is a new submission
+and the bytes archived are exactly the bytes hashed.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class ObjectInfo:
     key: str
     size: int
     modified: datetime  # aware, UTC: mtime of a local file, LastModified of an S3 object version
-    version: str | None = None  # the S3 VersionId; None for a local file or an unversioned bucket
+    version: str | None = None  # the S3 VersionId from ``stat``; None from ``list``, a folder, an unversioned bucket
 
     @property
     def name(self) -> str:
@@ -54,6 +55,7 @@ class Store(Protocol):
     url: str
 
     def list(self, prefix: str) -> list[ObjectInfo]: ...
+    def stat(self, key: str) -> ObjectInfo: ...
     def open(self, key: str, version: str | None = None) -> BinaryIO: ...
     def copy(self, src_key: str, dst_key: str, version: str | None = None) -> None: ...
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
@@ -108,6 +110,13 @@ class LocalStore:
                 )
         return out
 
+    def stat(self, key: str) -> ObjectInfo:
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found")
+        st = path.stat()
+        return ObjectInfo(key=key, size=st.st_size, modified=datetime.fromtimestamp(st.st_mtime, tz=UTC))
+
     def open(self, key: str, version: str | None = None) -> BinaryIO:
         return open(self._path(key), "rb")
 
@@ -141,7 +150,6 @@ def _error_code(exc: Exception) -> str:
 
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchVersion"}
-_NO_VERSION_LISTING = {"AccessDenied", "NotImplemented", "MethodNotAllowed", "XNotImplemented"}
 
 
 class S3Store:
@@ -149,7 +157,7 @@ class S3Store:
 
     The client comes from the Airflow aws connection or plain boto3 (:func:`open_store`); with an
     ``endpoint_url`` it talks to MinIO, Ceph or moto alike. Every call is one request except
-    ``list`` (one per 1,000 object versions) and copies bigger than 5 GiB. Reads stream: ``open``
+    ``list`` (one per 1,000 objects) and copies bigger than 5 GiB. Reads stream: ``open``
     returns the HTTP body, never the whole object in memory.
     """
 
@@ -158,7 +166,6 @@ class S3Store:
         self.prefix = prefix.strip("/")
         self.client = client
         self.url = f"s3://{bucket}/{self.prefix}".rstrip("/")
-        self._list_versions = True  # off after the bucket refuses ListObjectVersions (permissions)
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -182,54 +189,34 @@ class S3Store:
         return self._k(folder) + "/" if folder else (self.prefix + "/" if self.prefix else "")
 
     def list(self, prefix: str) -> list[ObjectInfo]:
-        """The newest version of every object under the folder ``prefix``, sorted by key.
+        """The objects under the folder ``prefix`` as they are now, sorted by key (ListObjectsV2).
 
-        ListObjectVersions gives each key's VersionId and LastModified in the listing itself, so a
-        folder costs one request, not one HEAD per object; a bucket without versioning answers it too
-        (VersionId ``"null"``, kept as None). Keys whose newest version is a delete marker are gone.
+        Versions are not listed: ListObjectVersions pages through every earlier upload of every key
+        (a landing folder that took corrections for years), and S3-compatible servers differ in how
+        well they do it. The one file an extract takes gets its version from :meth:`stat`.
         """
-        folder = self._folder(prefix)
-        if self._list_versions:
-            try:
-                return self._list_latest_versions(folder)
-            except Exception as exc:  # noqa: BLE001 - botocore errors are one class with codes
-                if _error_code(exc) not in _NO_VERSION_LISTING:
-                    raise self._fail("list", prefix, exc) from exc
-                log.warning("s3://%s: ListObjectVersions refused (%s); listing without versions, so "
-                            "corrections under the same name are told apart by time only",
-                            self.bucket, _error_code(exc))
-                self._list_versions = False
-        try:
-            return self._list_objects(folder)
-        except Exception as exc:  # noqa: BLE001
-            raise self._fail("list", prefix, exc) from exc
-
-    def _list_latest_versions(self, folder: str) -> list[ObjectInfo]:
-        out = []
-        paginator = self.client.get_paginator("list_object_versions")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
-            for obj in page.get("Versions", []):
-                if not obj.get("IsLatest") or _hidden(obj["Key"]):
-                    continue
-                version = obj.get("VersionId")
-                out.append(ObjectInfo(
-                    key=self._strip(obj["Key"]),
-                    size=obj["Size"],
-                    modified=obj["LastModified"].astimezone(UTC),
-                    version=None if version in (None, "null") else version,
-                ))
-        return sorted(out, key=lambda o: o.key)
-
-    def _list_objects(self, folder: str) -> list[ObjectInfo]:
         out = []
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
-            for obj in page.get("Contents", []):
-                if _hidden(obj["Key"]):
-                    continue
-                out.append(ObjectInfo(key=self._strip(obj["Key"]), size=obj["Size"],
-                                      modified=obj["LastModified"].astimezone(UTC)))
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._folder(prefix)):
+                for obj in page.get("Contents", []):
+                    if _hidden(obj["Key"]):
+                        continue
+                    out.append(ObjectInfo(key=self._strip(obj["Key"]), size=obj["Size"],
+                                          modified=obj["LastModified"].astimezone(UTC)))
+        except Exception as exc:  # noqa: BLE001 - botocore errors are one class with codes
+            raise self._fail("list", prefix, exc) from exc
         return sorted(out, key=lambda o: o.key)
+
+    def stat(self, key: str) -> ObjectInfo:
+        """The current version of one object (HeadObject): its VersionId, size and LastModified."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._k(key))
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("head", key, exc) from exc
+        version = head.get("VersionId")
+        return ObjectInfo(key=key, size=head["ContentLength"], modified=head["LastModified"].astimezone(UTC),
+                          version=None if version in (None, "null") else version)
 
     def open(self, key: str, version: str | None = None) -> BinaryIO:
         """The object's body as a stream (read in blocks, close when done); one GET request."""

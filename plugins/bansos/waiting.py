@@ -2,11 +2,14 @@
 
 The monthly run starts on the 1st; offices may send until the end of the ``deadline_day`` of the
 month after the period (:func:`bansos.deadline.deadline_for`, ``include/config/provinces/*.toml``).
-Each kab/kota branch starts with :class:`LandingSensor`: if the file is there (or the deadline has
-passed) it returns at once; otherwise it *defers* to :class:`LandingTrigger`, which polls the store
-from the triggerer's event loop, so seven kab/kota waiting ten days cost no worker and no pool slot.
-The sensor never fails for a missed deadline: it returns ``"deadline"``, the branch goes on, the
-extract step finds nothing and the kab/kota is reported (and alerted) ``missing``.
+Each kab/kota branch starts with :class:`LandingExtract`, a :class:`LandingSensor` that extracts
+when its wait is over: if the file is there (or the deadline has passed) it goes on at once;
+otherwise it *defers* to :class:`LandingTrigger`, which polls the store from the triggerer's event
+loop, so seven kab/kota waiting ten days cost no worker and no pool slot. A missed deadline is not a
+failure: the wait ends with ``"deadline"``, the extract finds nothing, the rest of the branch is
+skipped and the kab/kota is reported (and alerted) ``missing``. Waiting and extracting are one task
+because a backfilled month (long past its deadline) never waits: a task of its own for the wait
+cost seven task processes per monthly run for nothing.
 
 Why an operator and not a ``@task``: a TaskFlow function can raise ``TaskDeferred``, but Airflow
 resumes a deferred task by calling ``getattr(operator, method_name)(context, event=...)``, and the
@@ -40,7 +43,8 @@ log = logging.getLogger(__name__)
 
 ARRIVED = "arrived"
 DEADLINE = "deadline"
-__all__ = ["ARRIVED", "DEADLINE", "LandingSensor", "LandingTrigger", "deadline_for", "landed", "status_now"]
+__all__ = ["ARRIVED", "DEADLINE", "LandingExtract", "LandingSensor", "LandingTrigger", "deadline_for", "landed",
+           "status_now"]
 
 
 def landed(store: Store, province: str, periode: str, kode_kabkota: str) -> bool:
@@ -195,3 +199,25 @@ class LandingSensor(BaseSensorOperator):
         else:
             self.log.info("%s %s: extract landed", self.kode_kabkota, self.periode)
         return status
+
+
+class LandingExtract(LandingSensor):
+    """Wait as :class:`LandingSensor` does, then extract: the first task of a kab/kota branch.
+
+    Returns the extract's reference (:func:`bansos.steps.extract`) with ``waited`` (``"arrived"`` or
+    ``"deadline"``); raises ``AirflowSkipException`` when there is nothing new to process (missing,
+    or the same bytes as before), which skips the rest of the branch but not the run's report.
+    """
+
+    ui_color = "#c9e4d6"
+
+    def _done(self, status: str, deadline: datetime) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from bansos import steps
+
+        waited = super()._done(status, deadline)
+        found = steps.extract(self.province, self.periode, self.kode_kabkota) | {"waited": waited}
+        if found["action"] != "process":
+            raise AirflowSkipException(f"{self.kode_kabkota} {self.periode}: {found['action']}")
+        return found

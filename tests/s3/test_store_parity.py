@@ -77,6 +77,8 @@ def test_copy_exists_and_uri(store):
 
 
 def test_missing_objects_raise_file_not_found_naming_the_key(store):
+    with pytest.raises(FileNotFoundError, match="none.csv"):
+        store.stat("landing/none.csv")
     with pytest.raises(FileNotFoundError, match="landing/none.csv"):
         store.open("landing/none.csv")
     with pytest.raises(FileNotFoundError, match="landing/none.csv"):
@@ -86,9 +88,11 @@ def test_missing_objects_raise_file_not_found_naming_the_key(store):
 
 def test_overwrite_replaces_and_versions_only_on_s3(store):
     store.put_bytes("landing/v/f.csv", b"first")
-    (first,) = store.list("landing/v")
+    first = store.stat("landing/v/f.csv")
     store.put_bytes("landing/v/f.csv", b"second, corrected")
-    (second,) = store.list("landing/v")
+    second = store.stat("landing/v/f.csv")
+    assert [o.key for o in store.list("landing/v")] == ["landing/v/f.csv"]
+    assert (first.size, second.size) == (5, 17)
     with store.open("landing/v/f.csv") as fh:
         assert fh.read() == b"second, corrected"
     if isinstance(store, LocalStore):
@@ -117,7 +121,7 @@ def test_s3_list_costs_one_request_per_page_not_one_per_object(s3_server):
     calls = []
     store.client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
     assert len(store.list("landing/21/2022-03/21.71")) == 12
-    assert calls == ["ListObjectVersions"]
+    assert calls == ["ListObjectsV2"]
 
 
 def test_s3_unversioned_bucket_lists_version_none(s3_server):
@@ -127,3 +131,4 @@ def test_s3_unversioned_bucket_lists_version_none(s3_server):
     store.put_bytes("landing/a.csv", b"a")
     (obj,) = store.list("landing")
     assert obj.version is None and obj.key == "landing/a.csv"
+    assert store.stat("landing/a.csv").version is None

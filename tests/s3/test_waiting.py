@@ -13,12 +13,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
+from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
 
 from bansos import steps
 from bansos.config import load_province
 from bansos.storage import open_store
-from bansos.waiting import LandingSensor, LandingTrigger, deadline_for, landed, status_now
+from bansos.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
 from tests.s3.landing import land_s3
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import run_branch
@@ -181,3 +181,42 @@ def test_a_kabkota_still_missing_at_the_deadline_goes_on_and_is_reported_missing
     assert sensor(root, "2022-03", "21.05").execute({}) == "deadline"
     assert run_branch("2022-03", "21.05")["action"] == "missing"
     assert steps.report("21", "2022-03")["21.05"] == "missing"
+
+
+def extract_task(periode: str, kode: str) -> LandingExtract:
+    """The branch's first task as the DAG builds it (the data root from the workers' environment)."""
+    return LandingExtract(task_id=f"extract_{kode}", province="21", periode=periode, kode_kabkota=kode,
+                          poke_interval=0.2)
+
+
+def test_the_extract_task_takes_a_landed_file_at_once_and_hands_on_its_reference(runtime_env, kepri2022):
+    steps.prepare_warehouse("21")
+    land(runtime_env["root"], kepri2022, "2022-03", "21.03")
+    found = extract_task("2022-03", "21.03").execute({})
+    assert (found["action"], found["waited"], found["kode_kabkota"], found["periode"]) == (
+        "process", "arrived", "21.03", "2022-03")
+    assert found["archive_key"].startswith("archive/21/2022-03/21.03/" + found["sha256"])
+    assert run_branch("2022-03", "21.03")["action"] == "loaded", "the reference carries the branch on"
+    with pytest.raises(AirflowSkipException, match="21.03 2022-03: unchanged"):
+        extract_task("2022-03", "21.03").execute({})
+
+
+def test_the_extract_task_skips_its_branch_when_nothing_came_by_the_deadline(runtime_env):
+    steps.prepare_warehouse("21")
+    with pytest.raises(AirflowSkipException, match="21.05 2022-03: missing"):
+        extract_task("2022-03", "21.05").execute({})
+    assert steps.report("21", "2022-03")["21.05"] == "missing"
+
+
+def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_lands(runtime_env, kepri2022):
+    steps.prepare_warehouse("21")
+    periode = datetime.now(UTC).strftime("%Y-%m")
+    with pytest.raises(TaskDeferred) as deferred:
+        extract_task(periode, "21.05").execute({})
+    assert deferred.value.trigger.serialize()[1]["data_root"] == runtime_env["root"].as_uri()
+    path = source_file(kepri2022, "2022-03", "21.05")
+    target = runtime_env["root"] / "landing" / "21" / periode / "21.05" / path.name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(path.read_bytes())
+    found = extract_task(periode, "21.05").execute_complete({}, {"status": "arrived"})
+    assert (found["action"], found["waited"]) == ("process", "arrived")

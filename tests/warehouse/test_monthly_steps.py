@@ -62,6 +62,16 @@ def loaded_month(runtime_env, kepri2022):
     return results
 
 
+def test_data_docs_templates_compile_once_and_load_from_the_bytecode_cache(loaded_month):
+    from pathlib import Path
+
+    from great_expectations.render.view.view import DefaultJinjaView
+
+    cache = DefaultJinjaView().env.bytecode_cache
+    assert cache is not None, "every validation would compile GX's templates again"
+    assert list(Path(cache.directory).glob("__jinja2_*.cache")), "the validations stored no compiled template"
+
+
 def test_a_month_loads_every_kabkota_and_counts_match_the_files(loaded_month, runtime_env, kepri2022):
     dsn = runtime_env["dsn"]
     assert {k: r["action"] for k, r in loaded_month.items()} == dict.fromkeys(KABKOTA, "loaded")
