@@ -2,16 +2,16 @@
 ### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
 
 Each month, for the month that just ended (the data interval, Asia/Jakarta), every kab/kota branch
-**extracts** its file from the landing area (archived byte for byte, registered with its SHA-256),
-after waiting for it in the triggerer until the province's deadline if it has not landed yet (no
-worker slot held while it waits),
-**stages** it into PostgreSQL with one COPY, **validates** it with the Great Expectations suite in
-`expectations/monthly_extract.json`, and **merges** it into the warehouse, replacing that kab/kota-month
-atomically. A missing or rejected extract skips the rest of its branch only; a rejected one is
-quarantined with its reasons and alerted. Once every branch is done, **integrity** looks across
-kab/kota (the same NIK paid by two kab/kota, one NIK in two households), **publish** refreshes the
-summary mart of the year and **report** says which kab/kota are loaded, missing or rejected, and
-alerts the missing ones after the province's deadline. A task that fails after its retries alerts too.
+**extracts** its file from the landing area (archived byte for byte, registered with its SHA-256)
+and stages it into PostgreSQL with one COPY, after waiting for it in the triggerer until the
+province's deadline if it has not landed yet (no worker slot held while it waits); then it
+**validates** it with the Great Expectations suite in `expectations/monthly_extract.json` and
+**merges** it into the warehouse, replacing that kab/kota-month atomically. A missing or rejected
+extract skips the rest of its branch only; a rejected one is quarantined with its reasons and
+alerted. Once every branch is done, **integrity** looks across kab/kota (the same NIK paid by two
+kab/kota, one NIK in two households), **publish** refreshes the summary mart of the year and
+**report** says which kab/kota are loaded, missing or rejected, and alerts the missing ones after
+the province's deadline. A task that fails after its retries alerts too.
 
 Manual runs may set the `periode` param (`YYYY-MM`). Backfill a year with `airflow backfill create
 --dag-id bansos_monthly_21 --from-date 2022-01-01T00:00:00+07:00 --to-date 2022-12-31T00:00:00+07:00`.
@@ -107,9 +107,9 @@ def build(province_code: str):
 
         @task_group
         def kabkota(kode_kabkota: str, periode: str):
-            # waits in the triggerer (no worker slot) until the file lands or the deadline passes,
-            # then archives and registers it; a backfilled month is past its deadline and goes straight on
-            found = LandingExtract(
+            # waits in the triggerer (no worker slot) until the file lands or the deadline passes, then
+            # archives, registers and stages it; a backfilled month is past its deadline and goes straight on
+            staged = LandingExtract(
                 task_id="extract",
                 province=province.kode,
                 periode=periode,
@@ -118,13 +118,6 @@ def build(province_code: str):
                 poke_interval=LANDING_POKE_SECONDS,
                 map_index_template="{{ task.kode_kabkota }}",
             )
-
-            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
-            def stage(found: dict) -> dict:
-                _label(found)
-                staged = steps.stage(found)
-                _continue_only_if_processing(staged)
-                return staged
 
             @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
             def validate(staged: dict, run_id=None) -> dict:
@@ -138,7 +131,7 @@ def build(province_code: str):
                 _label(validated)
                 return steps.merge(validated)
 
-            merge(validate(stage(found.output)))
+            merge(validate(staged.output))
 
         @task(multiple_outputs=False, trigger_rule=TriggerRule.NONE_FAILED)
         def integrity(periode: str) -> dict:

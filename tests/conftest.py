@@ -19,6 +19,8 @@ import pytest
 from bansos.config import load_province
 from bansos.devstack import postgres
 
+pytest_plugins = ["tests.s3.server"]  # the session's S3 server (moto over HTTP), for tests/s3 and tests/e2e
+
 KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
 
 

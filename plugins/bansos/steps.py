@@ -1,4 +1,7 @@
-"""The monthly pipeline's steps, one function per Airflow task, callable without Airflow.
+"""The monthly pipeline's steps, callable without Airflow: each Airflow task calls one or more of them.
+
+The branch's ``extract`` task runs :func:`extract` then :func:`stage` (after its wait, see
+:mod:`bansos.waiting`); ``validate`` and ``merge`` run one step each.
 
 Each step takes and returns small JSON-able references (codes, submission ids, counts), never a
 path on the worker's disk or a DataFrame, so the same DAG runs on Local, Celery or Kubernetes

@@ -3,13 +3,14 @@
 The monthly run starts on the 1st; offices may send until the end of the ``deadline_day`` of the
 month after the period (:func:`bansos.deadline.deadline_for`, ``include/config/provinces/*.toml``).
 Each kab/kota branch starts with :class:`LandingExtract`, a :class:`LandingSensor` that extracts
-when its wait is over: if the file is there (or the deadline has passed) it goes on at once;
+and stages the file when its wait is over: if the file is there (or the deadline has passed) it goes on at once;
 otherwise it *defers* to :class:`LandingTrigger`, which polls the store from the triggerer's event
 loop, so seven kab/kota waiting ten days cost no worker and no pool slot. A missed deadline is not a
 failure: the wait ends with ``"deadline"``, the extract finds nothing, the rest of the branch is
-skipped and the kab/kota is reported (and alerted) ``missing``. Waiting and extracting are one task
-because a backfilled month (long past its deadline) never waits: a task of its own for the wait
-cost seven task processes per monthly run for nothing.
+skipped and the kab/kota is reported (and alerted) ``missing``. Waiting, extracting and staging are
+one task because each task instance costs a process, a DAG parse and seven execution-API calls, and
+on two cores that overhead was a third of a monthly run: a backfilled month (long past its deadline)
+never waits, and the COPY into staging is the natural end of bringing a file in.
 
 Why an operator and not a ``@task``: a TaskFlow function can raise ``TaskDeferred``, but Airflow
 resumes a deferred task by calling ``getattr(operator, method_name)(context, event=...)``, and the
@@ -202,11 +203,13 @@ class LandingSensor(BaseSensorOperator):
 
 
 class LandingExtract(LandingSensor):
-    """Wait as :class:`LandingSensor` does, then extract: the first task of a kab/kota branch.
+    """Wait as :class:`LandingSensor` does, then extract and stage: the first task of a kab/kota branch.
 
-    Returns the extract's reference (:func:`bansos.steps.extract`) with ``waited`` (``"arrived"`` or
-    ``"deadline"``); raises ``AirflowSkipException`` when there is nothing new to process (missing,
-    or the same bytes as before), which skips the rest of the branch but not the run's report.
+    Returns the staged submission's reference (:func:`bansos.steps.extract`, then
+    :func:`bansos.steps.stage`) with ``waited`` (``"arrived"`` or ``"deadline"``); raises
+    ``AirflowSkipException`` when there is nothing to validate (missing, the same bytes as before, or
+    a file rejected before its rows could be read), which skips the rest of the branch but not the
+    run's report.
     """
 
     ui_color = "#c9e4d6"
@@ -217,7 +220,9 @@ class LandingExtract(LandingSensor):
         from bansos import steps
 
         waited = super()._done(status, deadline)
-        found = steps.extract(self.province, self.periode, self.kode_kabkota) | {"waited": waited}
-        if found["action"] != "process":
-            raise AirflowSkipException(f"{self.kode_kabkota} {self.periode}: {found['action']}")
-        return found
+        ref = steps.extract(self.province, self.periode, self.kode_kabkota) | {"waited": waited}
+        if ref["action"] == "process":
+            ref = steps.stage(ref)
+        if ref["action"] != "process":
+            raise AirflowSkipException(f"{self.kode_kabkota} {self.periode}: {ref['action']}")
+        return ref

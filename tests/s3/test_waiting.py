@@ -21,7 +21,7 @@ from bansos.storage import open_store
 from bansos.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
 from tests.s3.landing import land_s3
 from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import run_branch
+from tests.warehouse.test_monthly_steps import query, run_branch
 
 PROVINCE = load_province("21")
 
@@ -189,14 +189,20 @@ def extract_task(periode: str, kode: str) -> LandingExtract:
                           poke_interval=0.2)
 
 
-def test_the_extract_task_takes_a_landed_file_at_once_and_hands_on_its_reference(runtime_env, kepri2022):
+def test_the_extract_task_takes_a_landed_file_at_once_stages_it_and_hands_on_its_reference(
+        runtime_env, kepri2022):
     steps.prepare_warehouse("21")
     land(runtime_env["root"], kepri2022, "2022-03", "21.03")
-    found = extract_task("2022-03", "21.03").execute({})
-    assert (found["action"], found["waited"], found["kode_kabkota"], found["periode"]) == (
+    staged = extract_task("2022-03", "21.03").execute({})
+    assert (staged["action"], staged["waited"], staged["kode_kabkota"], staged["periode"]) == (
         "process", "arrived", "21.03", "2022-03")
-    assert found["archive_key"].startswith("archive/21/2022-03/21.03/" + found["sha256"])
-    assert run_branch("2022-03", "21.03")["action"] == "loaded", "the reference carries the branch on"
+    assert staged["archive_key"].startswith("archive/21/2022-03/21.03/" + staged["sha256"])
+    rows = len(source_file(kepri2022, "2022-03", "21.03").read_text().splitlines()) - 1
+    assert staged["rows"] == rows
+    status = query(runtime_env["dsn"], "SELECT status, row_count FROM raw.submission WHERE submission_id = %s",
+                   (staged["submission_id"],))
+    assert status == [("staged", rows)]
+    assert steps.merge(steps.validate(staged, "t"))["action"] == "loaded", "the reference carries the branch on"
     with pytest.raises(AirflowSkipException, match="21.03 2022-03: unchanged"):
         extract_task("2022-03", "21.03").execute({})
 
@@ -218,5 +224,16 @@ def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_
     target = runtime_env["root"] / "landing" / "21" / periode / "21.05" / path.name
     target.parent.mkdir(parents=True)
     target.write_bytes(path.read_bytes())
-    found = extract_task(periode, "21.05").execute_complete({}, {"status": "arrived"})
-    assert (found["action"], found["waited"]) == ("process", "arrived")
+    staged = extract_task(periode, "21.05").execute_complete({}, {"status": "arrived"})
+    assert (staged["action"], staged["waited"], staged["rows"]) == (
+        "process", "arrived", len(path.read_text().splitlines()) - 1)
+
+
+def test_the_extract_task_skips_its_branch_when_the_file_is_rejected_before_its_rows_are_read(runtime_env):
+    steps.prepare_warehouse("21")
+    target = runtime_env["root"] / "landing" / "21" / "2022-03" / "21.05" / "salur.csv"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"bukan,template,kolom\n1,2,3\n")
+    with pytest.raises(AirflowSkipException, match="21.05 2022-03: rejected"):
+        extract_task("2022-03", "21.05").execute({})
+    assert steps.report("21", "2022-03")["21.05"] == "rejected"
