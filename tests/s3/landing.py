@@ -43,9 +43,9 @@ CONTENT = {
                     "d.tanggal_salur, d.saluran, d.desil, d.id_kelompok FROM core.distribution d "
                     "JOIN core.load_batch b USING (batch_id) JOIN raw.submission s USING (submission_id) "
                     "ORDER BY 1, 2",
-    "household": "SELECT h.kk_hash, h.province, s.sha256 FROM core.household h "
-                 "JOIN core.load_batch b ON b.batch_id = h.first_batch_id "
-                 "JOIN raw.submission s USING (submission_id) ORDER BY 1",
+    # not which batch saw a household first: with months merged three at a time, that is whichever
+    # concurrent run committed first, on a folder as on S3
+    "household": "SELECT h.kk_hash, h.province FROM core.household h ORDER BY 1",
     "person": "SELECT p.nik_hash, p.jenis_kelamin, p.tahun_lahir FROM core.person p ORDER BY 1",
     "summary": "SELECT * FROM mart.distribution_summary ORDER BY 1, 2, 3, 4, 5",
     "rule_result": "SELECT s.sha256, r.rule, r.severity, r.success, r.element_count, r.unexpected_count "
