@@ -94,16 +94,17 @@ def build(province_code: str):
     )
     def pipeline():
         @task
-        def resolve_periode(params=None, data_interval_start=None) -> str:
+        def prepare(params=None, data_interval_start=None) -> str:
+            # one task, not two: the month to process, and the warehouse ready for it (pending migrations,
+            # roles' grants, reference data); every later task takes the month it returns
             if params and params.get("periode"):
-                return params["periode"]
-            if data_interval_start is None:
+                periode = params["periode"]
+            elif data_interval_start is None:
                 raise AirflowFailException("a manual run without a data interval needs the 'periode' param (YYYY-MM)")
-            return pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
-
-        @task(multiple_outputs=False)
-        def prepare_warehouse() -> dict:
-            return steps.prepare_warehouse(province.kode)
+            else:
+                periode = pendulum.instance(data_interval_start).in_timezone(province.timezone).strftime("%Y-%m")
+            steps.prepare_warehouse(province.kode)
+            return periode
 
         @task_group
         def kabkota(kode_kabkota: str, periode: str):
@@ -157,15 +158,13 @@ def build(province_code: str):
             # the run green; a rejected or missing extract is a skip, not a failure, and does not trip it
             raise AirflowFailException("a task of this run failed after its retries: see its log and alert")
 
-        periode = resolve_periode()
-        prepared = prepare_warehouse()
+        periode = prepare()
         branches = kabkota.partial(periode=periode).expand(kode_kabkota=province.kabkota_codes)
-        prepared >> branches
         checked = integrity(periode)
         published = publish(periode)
         reported = report(periode)
         branches >> checked >> published >> reported
-        [periode, prepared, branches, checked, published, reported] >> fail_if_a_task_failed()
+        [periode, branches, checked, published, reported] >> fail_if_a_task_failed()
 
     return pipeline()
 

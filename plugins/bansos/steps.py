@@ -27,13 +27,19 @@ log = logging.getLogger(__name__)
 
 
 def prepare_warehouse(province: str) -> dict:
-    """Apply pending migrations, (re)apply the roles' grants, refresh reference data and province settings."""
+    """Apply pending migrations, (re)apply the roles' grants, refresh reference data and province settings.
+
+    One at a time: a backfill starts several monthly runs together, and one run's GRANTs on the
+    ``ref`` tables while another loads them failed with "tuple concurrently updated".
+    """
     from bansos import roles
 
     dsn = runtime.warehouse_dsn()
-    applied = warehouse.migrate(dsn)
-    role_setup = roles.ensure_roles(dsn)
-    loaded = reference.sync(dsn, load_province(province))
+    with warehouse.exclusive(dsn, "bansos:prepare_warehouse"):
+        applied = warehouse.migrate(dsn)
+        role_setup = roles.ensure_roles(dsn)
+        loaded = reference.sync(dsn, load_province(province))
+    log.info("warehouse ready: migrations applied %s, roles %s, reference %s", applied or "none", role_setup, loaded)
     return {"migrations": applied, "roles": role_setup, "reference": loaded}
 
 
@@ -142,13 +148,17 @@ def merge(validated: dict) -> dict:
 
 
 def publish(province: str, periode: str) -> dict:
-    """Refresh every mart of the period's year and record which batches the published figures rest on."""
+    """Refresh the monthly marts of the period's year and record which batches the published figures rest on.
+
+    The regional breakdown is left to the publish DAG, which this run's Asset event triggers (see
+    :mod:`bansos.marts`).
+    """
     from bansos import lineage, marts
 
     dsn = runtime.warehouse_dsn()
     tahun = int(periode[:4])
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
-        written = marts.refresh(cur, province, tahun, None)
+        written = marts.refresh(cur, province, tahun, None, only=marts.MONTHLY)
         publication_id, is_new = lineage.record_publication(dsn, province, tahun, cur=cur)
     table = publish_mod.yearly_table(dsn, load_province(province), tahun)
     log.info(

@@ -41,6 +41,21 @@ def connect(dsn: str, *, autocommit: bool = False) -> Iterator[psycopg2.extensio
         conn.close()
 
 
+@contextmanager
+def exclusive(dsn: str, name: str) -> Iterator[None]:
+    """Hold the session advisory lock ``name`` for the duration of the block, across connections.
+
+    For work made of several transactions on other connections that must not interleave with the
+    same work from another process (see :func:`bansos.steps.prepare_warehouse`).
+    """
+    with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        try:
+            yield
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
+
 def sqlalchemy_url(dsn: str) -> str:
     """The same server as a SQLAlchemy URL (psycopg2 driver)."""
     scheme, rest = dsn.split("://", 1)

@@ -99,6 +99,33 @@ def test_a_month_loads_every_kabkota_and_counts_match_the_files(loaded_month, ru
     assert steps.report("21", PERIODE) == dict.fromkeys(KABKOTA, "loaded")
 
 
+def test_a_monthly_publish_refreshes_the_monthly_marts_and_leaves_the_regional_breakdown_to_the_publication(
+    loaded_month, runtime_env
+):
+    from bansos import marts
+
+    dsn = runtime_env["dsn"]
+    result = steps.publish("21", PERIODE)
+    assert set(result["marts"]) == set(marts.MONTHLY)
+    assert all(result["marts"][mart] > 0 for mart in marts.MONTHLY), result["marts"]
+    assert query(dsn, "SELECT count(*) FROM mart.distribution_by_region")[0][0] == 0
+    # the publication (the publish DAG) refreshes every mart, the breakdown agreeing with the summary
+    marts.refresh_all(dsn, "21", 2022)
+    province_kk = query(
+        dsn,
+        "SELECT kk_assisted FROM mart.distribution_by_region WHERE tahun = 2022 AND jenis_periode = 'bulan' "
+        "AND bulan = 3 AND tingkat = 'provinsi' AND kode_program IS NULL",
+    )
+    summary_kk = query(
+        dsn,
+        "SELECT kk_assisted FROM mart.distribution_summary WHERE tahun = 2022 AND bulan = 3 "
+        "AND kode_kabkota IS NULL AND kode_program IS NULL",
+    )
+    assert province_kk == summary_kk and summary_kk[0][0] > 0
+    with pytest.raises(ValueError, match="no such mart: by_desa"):
+        marts.refresh(None, "21", 2022, only=("by_desa",))
+
+
 def test_identifiers_are_keyed_hashes_never_plain(loaded_month, runtime_env, kepri2022):
     dsn = runtime_env["dsn"]
     frame = pd.read_csv(source_file(kepri2022, PERIODE, "21.05"), dtype=str)

@@ -115,8 +115,13 @@ def run_correction(stack: stack_mod.Stack, timeout: float = 600) -> dict:
     return next(r for r in finished if r["dag_run_id"] == CORRECTION_RUN_ID)
 
 
-def wait_for_publication(stack: stack_mod.Stack, timeout: float = 900) -> list[dict]:
-    """Wait until the publish DAG, triggered by the monthly runs' Asset events, has nothing left to do."""
+def wait_for_publication(stack: stack_mod.Stack, after: str | None = None, timeout: float = 900) -> list[dict]:
+    """Wait until the publish DAG, triggered by the monthly runs' Asset events, has nothing left to do.
+
+    ``after`` is when the last monthly run started (ISO), if no other monthly run ended after it:
+    once a publish run queued after it has finished, nothing is left. Otherwise the wait gives a
+    last event a few seconds to become a run.
+    """
     import time
 
     api = stack.api()
@@ -124,12 +129,18 @@ def wait_for_publication(stack: stack_mod.Stack, timeout: float = 900) -> list[d
     while time.monotonic() < deadline:
         runs = api.dag_runs(PUBLISH_DAG_ID)
         if runs and all(r["state"] in ("success", "failed") for r in runs):
+            if after and any(_instant(r["queued_at"]) >= _instant(after) for r in runs if r.get("queued_at")):
+                return runs
             time.sleep(5)  # a last event may still be turning into a run
             again = api.dag_runs(PUBLISH_DAG_ID)
             if len(again) == len(runs) and all(r["state"] in ("success", "failed") for r in again):
                 return again
         time.sleep(3)
     raise TimeoutError(f"{PUBLISH_DAG_ID} still running after {timeout}s")
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def rejection_summary(stack: stack_mod.Stack) -> list[str]:
@@ -201,7 +212,10 @@ def run(reprocess: str = "none") -> None:
     print()
     print("\n".join(rejection_summary(stack)))
     print()
-    publish_runs = wait_for_publication(stack)
+    ends = [r["end_date"] for r in runs if r.get("end_date")]
+    started = correction.get("start_date")
+    fresh = started and all(_instant(started) >= _instant(end) for end in ends)  # not a re-run of an old demo
+    publish_runs = wait_for_publication(stack, after=started if fresh else None)
     published = publication.published(open_store(stack.data_root, s3_client_factory=_s3_client), PROVINCE, YEAR)
     print(
         f"{PUBLISH_DAG_ID}: {sum(r['state'] == 'success' for r in publish_runs)} of {len(publish_runs)} runs "
