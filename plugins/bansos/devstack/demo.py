@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -191,10 +192,14 @@ def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float 
 def run(reprocess: str = "none") -> None:
     stack = stack_mod.configure()
     log.info("warehouse: %s\ndata root: %s", stack.warehouse_url, stack.data_root)
-    changed = land_kepri_2022(stack.data_root)
+    log.info("starting Airflow (logs in %s) while the Kepri 2022 extracts land", stack.state_dir / "logs")
+    # the extracts are generated while Airflow's components start (mostly waiting on them), and
+    # are all landed before the backfill asks for them
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        landing = pool.submit(land_kepri_2022, stack.data_root)
+        stack_mod.up(stack)
+        changed = landing.result()
     log.info("landed Kepri 2022 extracts (%s files new or changed)", changed)
-    log.info("starting Airflow (logs in %s)", stack.state_dir / "logs")
-    stack_mod.up(stack)
     runs = run_year(stack, reprocess=reprocess)
     ok = [r for r in runs if r["state"] == "success" and r["run_type"] == "backfill"]
     log.info("landing a faulty correction from Kota Batam for December and running December again")
