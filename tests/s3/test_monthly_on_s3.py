@@ -50,6 +50,7 @@ def core_state(dsn: str) -> dict:
     """What readers see, and the ledger without its landing times (the same bytes again move those)."""
     snap = content_snapshot(dsn)
     snap.pop("rule_result")
+    snap.pop("row_count_rule_ran")
     snap["ids"] = query(dsn, "SELECT submission_id, status, row_count FROM raw.submission ORDER BY 1")
     snap["batches"] = query(dsn, "SELECT batch_id, submission_id, loaded_at, superseded_at "
                                  "FROM core.load_batch ORDER BY 1")
