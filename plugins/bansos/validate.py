@@ -151,7 +151,7 @@ def _drop_config_variables_template(docs_dir: Path) -> None:
 
     Nothing here uses config variables (the connection string is passed in code), but GX reads and
     parses that file, a page of YAML comments, each time it substitutes variables in a config:
-    about seventy times per validation, a third of a validate task's CPU. A missing file is
+    about seventy times per validation, a tenth of a validate task's CPU. A missing file is
     GX's documented "no variables" case.
     """
     (docs_dir / "gx" / "uncommitted" / "config_variables.yml").unlink(missing_ok=True)

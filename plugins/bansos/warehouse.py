@@ -21,7 +21,6 @@ from bansos.paths import SQL_DIR
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
-_MIGRATION_LOCK = 215_471_001  # pg_advisory_lock key: one migrator at a time
 
 
 @contextmanager
@@ -42,17 +41,20 @@ def connect(dsn: str, *, autocommit: bool = False) -> Iterator[psycopg2.extensio
 
 
 @contextmanager
-def exclusive(dsn: str, name: str) -> Iterator[None]:
-    """Hold the session advisory lock ``name`` for the duration of the block, across connections.
+def exclusive(dsn: str, name: str) -> Iterator[psycopg2.extensions.cursor]:
+    """Hold the session advisory lock ``name`` for the duration of the block; yields its cursor.
 
-    For work made of several transactions on other connections that must not interleave with the
-    same work from another process (see :func:`bansos.steps.prepare_warehouse`).
+    The cursor is on an autocommit connection: the block may run its own ``BEGIN``/``COMMIT`` on it
+    (:func:`migrate`), or run several transactions on other connections that must not interleave
+    with the same work from another process (:func:`bansos.steps.prepare_warehouse`).
     """
     with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
         try:
-            yield
+            yield cur
         finally:
+            if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                cur.execute("ROLLBACK")  # a failed BEGIN ... COMMIT of the block's own
             cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
 
 
@@ -67,35 +69,31 @@ def sqlalchemy_url(dsn: str) -> str:
 def migrate(dsn: str) -> list[str]:
     """Apply the versioned files of ``include/sql/migrations`` that are not applied yet.
 
-    Each file runs in its own transaction; an advisory lock lets the seven kab/kota branches of
-    a run (or two runs) call this at once. A file whose text changed after it was applied is an
-    error: migrations are append-only.
+    Each file runs in its own transaction, under an advisory lock, so that two processes may call
+    this at once. A file whose text changed after it was applied is an error: migrations are
+    append-only.
     """
     applied: list[str] = []
-    with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
-        try:
-            cur.execute(sqlfiles.read("migrations/schema_migration.sql"))
-            cur.execute("SELECT version, checksum FROM public.schema_migration")
-            done = dict(cur.fetchall())
-            for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-                text = path.read_text(encoding="utf-8")
-                checksum = hashlib.sha256(text.encode()).hexdigest()
-                if path.name in done:
-                    if done[path.name] != checksum:
-                        raise RuntimeError(
-                            f"migration {path.name} was changed after it was applied; add a new file instead"
-                        )
-                    continue
-                log.info("applying migration %s", path.name)
-                cur.execute("BEGIN")
-                cur.execute(text)
-                cur.execute(
-                    "INSERT INTO public.schema_migration (version, checksum) VALUES (%s, %s)",
-                    (path.name, checksum),
-                )
-                cur.execute("COMMIT")
-                applied.append(path.name)
-        finally:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+    with exclusive(dsn, "bansos:migrate") as cur:
+        cur.execute(sqlfiles.read("migrations/schema_migration.sql"))
+        cur.execute("SELECT version, checksum FROM public.schema_migration")
+        done = dict(cur.fetchall())
+        for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            text = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            if path.name in done:
+                if done[path.name] != checksum:
+                    raise RuntimeError(
+                        f"migration {path.name} was changed after it was applied; add a new file instead"
+                    )
+                continue
+            log.info("applying migration %s", path.name)
+            cur.execute("BEGIN")
+            cur.execute(text)
+            cur.execute(
+                "INSERT INTO public.schema_migration (version, checksum) VALUES (%s, %s)",
+                (path.name, checksum),
+            )
+            cur.execute("COMMIT")
+            applied.append(path.name)
     return applied
