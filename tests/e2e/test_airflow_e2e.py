@@ -120,6 +120,55 @@ def test_running_a_month_again_leaves_the_warehouse_exactly_as_it_was(stack, yea
     assert snapshot(stack.warehouse_url) == before
 
 
+def test_two_runs_of_one_month_at_once_leave_the_warehouse_as_one_run(stack, year_2022):
+    """A manual run beside a scheduled one: both take May's new correction from Tanjungpinang at once.
+
+    The correction holds the same rows in reverse order (so every published figure stays), as a new file:
+    whatever the interleaving, it is loaded once, as one batch, with one set of rule results, its
+    submission ends ``accepted``, the batch it replaces is kept as history, and no staging table is left.
+    """
+    periode, kode = "2022-05", "21.72"
+    url = stack.warehouse_url
+    month_sql = "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month WHERE periode = %s ORDER BY 1"
+    before = dict(query(url, month_sql, (periode,)))
+    store = open_store(stack.data_root)
+    (original,) = store.list(f"landing/21/{periode}/{kode}")
+    with store.open(original.key) as fh:
+        header, *rows = fh.read().decode("utf-8").splitlines(keepends=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp, "21", periode, kode)
+        folder.mkdir(parents=True)
+        (folder / "koreksi_tanjungpinang_mei2022.csv").write_text(header + "".join(reversed(rows)), encoding="utf-8")
+        assert demo.land(stack.data_root, Path(tmp)) == 1
+    api = stack.api()
+    count = len(api.dag_runs(demo.DAG_ID))
+    run_ids = ("twice_a_2022_05", "twice_b_2022_05")
+    for run_id in run_ids:
+        api.trigger(demo.DAG_ID, conf={"periode": periode}, run_id=run_id)
+    runs = api.wait_runs_finished(demo.DAG_ID, count + 2, timeout=900)
+    states = {r["dag_run_id"]: r["state"] for r in runs if r["dag_run_id"] in run_ids}
+    assert states == dict.fromkeys(run_ids, "success")
+
+    (submission_id, status), = query(
+        url, "SELECT submission_id, status FROM raw.submission WHERE periode = %s AND kode_kabkota = %s "
+        "AND source_uri LIKE %s", (periode, kode, "%koreksi_tanjungpinang_mei2022.csv"))
+    assert status == "accepted"
+    batches = query(url, "SELECT batch_id, row_count, superseded_at FROM core.load_batch WHERE submission_id = %s",
+                    (submission_id,))
+    assert len(batches) == 1 and batches[0][1] == len(rows) and batches[0][2] is None, batches
+    after = dict(query(url, month_sql, (periode,)))
+    assert after[kode] == batches[0][0]
+    assert {k: v for k, v in after.items() if k != kode} == {k: v for k, v in before.items() if k != kode}
+    replaced = query(url, "SELECT superseded_at IS NOT NULL FROM core.load_batch WHERE batch_id = %s", (before[kode],))
+    assert replaced == [(True,)], "the replaced batch stays, as history"
+    rule_sets = query(
+        url, "SELECT rule, count(*) FROM dq.rule_result WHERE submission_id = %s GROUP BY 1", (submission_id,)
+    )
+    assert rule_sets and {n for _, n in rule_sets} == {1}, "one set of rule results, not one per run"
+    assert query(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'staging'") == [(0,)]
+    test_the_warehouse_reproduces_the_province_table_cell_by_cell(stack, year_2022)
+
+
 def test_a_faulty_correction_is_rejected_and_the_accepted_month_stays(stack, year_2022):
     sql = "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month WHERE periode = '2022-12' ORDER BY 1"
     before = query(stack.warehouse_url, sql)
