@@ -23,6 +23,9 @@ pytest_plugins = ["tests.s3.server"]  # the session's S3 server (moto over HTTP)
 
 KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
 
+# Test files are written whole before a step runs: take them at once (tests of the wait set their own).
+os.environ.setdefault("BANSOS_LANDING_SETTLE_SECONDS", "0")
+
 
 @pytest.fixture(scope="session")
 def pg_base(tmp_path_factory) -> str:

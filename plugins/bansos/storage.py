@@ -13,6 +13,11 @@ object. Only S3 has versions: a versioned bucket keeps every upload of a key. ``
 versionless (what is there now); ``stat`` pins the current version of one key, and the extract reads,
 hashes and archives that version, so a correction uploaded under the same name is a new submission
 and the bytes archived are exactly the bytes hashed.
+
+The landing area is read with ``listdir`` (one folder, not what is below it, symbolic links refused,
+never followed) and archived with ``hash_copy``, which names the archive copy by the SHA-256 of the
+very bytes copied: a local file is read once, hashed while it is copied, and the copy is dropped if
+the file changed meanwhile; an S3 version is immutable, so it is hashed and copied server-side.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import hashlib
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -45,16 +51,31 @@ class ObjectInfo:
     size: int
     modified: datetime  # aware, UTC: mtime of a local file, LastModified of an S3 object version
     version: str | None = None  # the S3 VersionId from ``stat``; None from ``list``, a folder, an unversioned bucket
+    # a local file's last change as the kernel records it (the later of ctime and mtime; the uploader
+    # cannot set ctime); None on S3, whose objects appear whole when their upload completes
+    changed: datetime | None = None
 
     @property
     def name(self) -> str:
         return self.key.rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One folder: its files, its subfolders (keys ending in ``/``) and the entries refused with why."""
+
+    files: list[ObjectInfo] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (key, reason): symbolic links
+
+
 class Store(Protocol):
     url: str
+    server_times: bool  # True if ``modified`` is set by the server (S3), not by whoever wrote the file
 
     def list(self, prefix: str) -> list[ObjectInfo]: ...
+    def listdir(self, prefix: str) -> Listing: ...
+    def hash_copy(self, obj: ObjectInfo, folder: str) -> tuple[str, str] | None: ...
     def stat(self, key: str) -> ObjectInfo: ...
     def open(self, key: str, version: str | None = None) -> BinaryIO: ...
     def copy(self, src_key: str, dst_key: str, version: str | None = None) -> None: ...
@@ -76,12 +97,25 @@ def _hidden(key: str) -> bool:
     return key.endswith("/") or key.rsplit("/", 1)[-1].startswith(".")
 
 
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What changes when a file's bytes change or it is replaced: size, mtime, ctime, inode."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def _info(key: str, st: os.stat_result) -> ObjectInfo:
+    return ObjectInfo(key=key, size=st.st_size, modified=datetime.fromtimestamp(st.st_mtime, tz=UTC),
+                      changed=datetime.fromtimestamp(max(st.st_mtime, st.st_ctime), tz=UTC))
+
+
 class LocalStore:
     """The default: a folder on a disk every worker can see (or a single-machine demo).
 
     Writes go to a hidden ``.name.part`` file first and are renamed into place, so a reader never
     sees half a file. There are no versions: ``version`` arguments are accepted and ignored.
+    Modification times are whatever the writer set (``cp -p``, ``rsync -t``, WinSCP keep the source's).
     """
+
+    server_times = False
 
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
@@ -110,12 +144,89 @@ class LocalStore:
                 )
         return out
 
+    def _refusal(self, path: Path) -> str:
+        """Why a symbolic link is not followed, naming where it points only when that is inside the root."""
+        target = Path(os.path.realpath(path))
+        if self.root != target and self.root not in target.parents:
+            return "symbolic link to outside the data root; refused, not followed"
+        return f"symbolic link to {target.relative_to(self.root).as_posix()}; refused, not followed"
+
+    def listdir(self, prefix: str) -> Listing:
+        """The entries directly in the folder ``prefix``, never following a symbolic link.
+
+        A link (to a file or a folder, inside the root or out of it) is refused with its reason, and
+        so is the folder itself if it or a folder above it inside the root is a link: an office that
+        can write in its landing folder could otherwise point the pipeline at any file the worker can read.
+        """
+        folder = prefix.strip("/")
+        base = self.root / folder
+        parts = Path(folder).parts
+        for depth in range(1, len(parts) + 1):
+            above = self.root.joinpath(*parts[:depth])
+            if above.is_symlink():
+                return Listing(refused=[(Path(*parts[:depth]).as_posix() + "/", self._refusal(above))])
+        if ".." in parts or not base.is_dir():
+            return Listing()
+        files, folders, refused = [], [], []
+        with os.scandir(base) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                key = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    refused.append((key, self._refusal(Path(entry.path))))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(key + "/")
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(_info(key, entry.stat(follow_symlinks=False)))
+        return Listing(files, folders, refused)
+
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found")
-        st = path.stat()
-        return ObjectInfo(key=key, size=st.st_size, modified=datetime.fromtimestamp(st.st_mtime, tz=UTC))
+        return _info(key, path.stat())
+
+    def hash_copy(self, obj: ObjectInfo, folder: str) -> tuple[str, str] | None:
+        """Copy ``obj`` to ``<folder>/<sha256>/<name>`` reading it once, hashing the bytes as they are copied.
+
+        Returns ``(sha256, key)``, or None (and no copy) if the file is not the one ``obj`` describes
+        any more or changed while it was read (size, mtime, ctime or inode moved): the caller looks
+        again. A symbolic link put in its place is never followed.
+        """
+        src = self.root / obj.key
+        tmp = self._path(f"{folder}/.incoming-{uuid.uuid4().hex}.part")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        try:
+            fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"{src} not found (archive to {folder})") from exc
+        except OSError as exc:  # ELOOP: a link was put where the file was
+            raise StoreError(f"{src}: {exc}; not followed") from exc
+        with os.fdopen(fd, "rb") as fh, open(tmp, "wb") as out:
+            before = os.fstat(fh.fileno())
+            for block in iter(lambda: fh.read(_CHUNK), b""):
+                digest.update(block)
+                out.write(block)
+            after = os.fstat(fh.fileno())
+        unchanged = _info(obj.key, before) == obj and _stamp(before) == _stamp(after)
+        try:
+            unchanged = unchanged and _stamp(os.lstat(src)) == _stamp(after)
+        except FileNotFoundError:
+            unchanged = False
+        if not unchanged:
+            tmp.unlink()
+            return None
+        sha = digest.hexdigest()
+        key = f"{folder}/{sha}/{obj.name}"
+        dst = self._path(key)
+        if dst.is_file():
+            tmp.unlink()
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dst)
+        return sha, key
 
     def open(self, key: str, version: str | None = None) -> BinaryIO:
         return open(self._path(key), "rb")
@@ -141,7 +252,11 @@ class LocalStore:
         return self._path(key).is_file()
 
     def uri(self, key: str) -> str:
-        return self._path(key).as_uri()
+        """The key's file URI, links not followed: a refused link is named where it is, not where it points."""
+        path = Path(os.path.normpath(self.root / key))
+        if self.root not in path.parents and path != self.root:
+            raise ValueError(f"key {key!r} leaves the data root")
+        return path.as_uri()
 
 
 def _error_code(exc: Exception) -> str:
@@ -157,9 +272,12 @@ class S3Store:
 
     The client comes from the Airflow aws connection or plain boto3 (:func:`open_store`); with an
     ``endpoint_url`` it talks to MinIO, Ceph or moto alike. Every call is one request except
-    ``list`` (one per 1,000 objects) and copies bigger than 5 GiB. Reads stream: ``open``
-    returns the HTTP body, never the whole object in memory.
+    ``list`` and ``listdir`` (one per 1,000 objects) and copies bigger than 5 GiB. Reads stream:
+    ``open`` returns the HTTP body, never the whole object in memory. LastModified is set by the
+    server when an upload completes, so it orders the uploads of a folder whatever the uploader claims.
     """
+
+    server_times = True
 
     def __init__(self, bucket: str, prefix: str, client):
         self.bucket = bucket
@@ -207,6 +325,38 @@ class S3Store:
         except Exception as exc:  # noqa: BLE001 - botocore errors are one class with codes
             raise self._fail("list", prefix, exc) from exc
         return sorted(out, key=lambda o: o.key)
+
+    def listdir(self, prefix: str) -> Listing:
+        """The objects directly in the folder ``prefix`` and its subfolders (ListObjectsV2 with a delimiter).
+
+        A key with more ``/`` after the folder comes back as a subfolder (CommonPrefixes), never as a file.
+        S3 has no links, so nothing is refused here.
+        """
+        files, folders = [], []
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._folder(prefix), Delimiter="/"):
+                for obj in page.get("Contents", []):
+                    if not _hidden(obj["Key"]):
+                        files.append(ObjectInfo(key=self._strip(obj["Key"]), size=obj["Size"],
+                                                modified=obj["LastModified"].astimezone(UTC)))
+                folders += [self._strip(p["Prefix"]) for p in page.get("CommonPrefixes", [])
+                            if not p["Prefix"].rstrip("/").rsplit("/", 1)[-1].startswith(".")]
+        except Exception as exc:  # noqa: BLE001 - botocore errors are one class with codes
+            raise self._fail("list", prefix, exc) from exc
+        return Listing(sorted(files, key=lambda o: o.key), sorted(folders))
+
+    def hash_copy(self, obj: ObjectInfo, folder: str) -> tuple[str, str]:
+        """Hash the version ``obj`` pins, then copy that version server-side to ``<folder>/<sha256>/<name>``.
+
+        A version never changes, so the bytes copied are the bytes hashed without pulling them through
+        the worker twice (once to hash is the one read). Returns ``(sha256, key)``.
+        """
+        sha = sha256_of(self, obj.key, obj.version)
+        key = f"{folder}/{sha}/{obj.name}"
+        if not self.exists(key):
+            self.copy(obj.key, key, obj.version)
+        return sha, key
 
     def stat(self, key: str) -> ObjectInfo:
         """The current version of one object (HeadObject): its VersionId, size and LastModified."""

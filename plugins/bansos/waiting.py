@@ -37,7 +37,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from bansos.config import load_province
 from bansos.deadline import deadline_for, passed
-from bansos.extract import landing_prefix, list_candidates
+from bansos.extract import landing_prefix, list_candidates, settle_seconds, unsettled_for
 from bansos.storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,13 @@ __all__ = ["ARRIVED", "DEADLINE", "LandingExtract", "LandingSensor", "LandingTri
 
 
 def landed(store: Store, province: str, periode: str, kode_kabkota: str) -> bool:
-    """True if the kab/kota's landing folder holds a file the extract step would take (.csv, .xlsx)."""
-    return bool(list_candidates(store, province, periode, kode_kabkota))
+    """True if the kab/kota's landing folder holds a file the extract step would take (.csv, .xlsx).
+
+    A local file still being written (changed less than the settle time ago) has not landed yet: the
+    sensor looks again at its next poke rather than start an extract that would have to wait for it.
+    """
+    settle = settle_seconds()
+    return any(unsettled_for(o, settle) == 0 for o in list_candidates(store, province, periode, kode_kabkota))
 
 
 def status_now(store: Store, province: str, periode: str, kode_kabkota: str, deadline: datetime,

@@ -5,3 +5,5 @@ warehouse of a clean run (``tests.warehouse.test_monthly_steps.snapshot``).
 
 Every test module here names the fault it injects in its docstring; README "Reliability" counts them.
 """
+
+from tests.warehouse.conftest import kepri2022  # noqa: E402, F401  (the synthetic 2022 files, once per session)

@@ -55,6 +55,32 @@ def test_list_is_by_folder_never_by_name_prefix(store):
     assert [o.key for o in store.list("landing")] == ["landing/21/2022-03/21.71/a.csv"]
 
 
+def test_listdir_holds_only_the_folder_itself_and_names_its_subfolders(store):
+    store.put_bytes("landing/21/2022-03/21.71/a.csv", b"a")
+    store.put_bytes("landing/21/2022-03/21.71/.a.csv.part", b"spool")
+    store.put_bytes("landing/21/2022-03/21.71/x/y.csv", b"deeper")
+    store.put_bytes("landing/21/2022-03/21.71/x/z/w.csv", b"deeper still")
+    store.put_bytes("landing/21/2022-03/21.72/other.csv", b"o")
+    listing = store.listdir("landing/21/2022-03/21.71")
+    assert [(o.key, o.size) for o in listing.files] == [("landing/21/2022-03/21.71/a.csv", 1)]
+    assert listing.folders == ["landing/21/2022-03/21.71/x/"]
+    assert listing.refused == []
+    assert store.listdir("landing/21/2022-03/21.71/") == listing, "a trailing slash changes nothing"
+    assert store.listdir("landing/21/2022-03/21.7") == store.listdir("landing/nowhere") == type(listing)()
+    assert store.listdir("landing/21/2022-03").folders == ["landing/21/2022-03/21.71/", "landing/21/2022-03/21.72/"]
+
+
+def test_hash_copy_archives_under_the_hash_of_the_bytes_copied(store):
+    store.put_bytes("landing/h/f.csv", b"content")
+    obj = store.stat("landing/h/f.csv")
+    sha, key = store.hash_copy(obj, "archive/h")
+    assert (sha, key) == (hashlib.sha256(b"content").hexdigest(), f"archive/h/{sha}/f.csv")
+    with store.open(key) as fh:
+        assert fh.read() == b"content"
+    assert store.hash_copy(obj, "archive/h") == (sha, key), "the same bytes again: the same archive object"
+    assert [o.key for o in store.list("archive/h")] == [key], "no temporary copy is left"
+
+
 def test_streamed_read_of_a_large_object(store):
     data = bytes(range(256)) * 20_000  # 5 MB: read in blocks, not at once
     store.put_bytes("archive/big.bin", data)

@@ -242,14 +242,12 @@ def test_a_rejected_resubmission_is_quarantined_and_the_accepted_month_stays(
 
 def test_an_older_file_never_replaces_a_newer_loaded_one(loaded_month, runtime_env, kepri2022):
     dsn = runtime_env["dsn"]
-    current = query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.04'")
     lines = source_file(kepri2022, PERIODE, "21.04").read_bytes().splitlines(keepends=True)
-    older = b"".join(lines[:-1])
-    landed = land(runtime_env["root"], kepri2022, PERIODE, "21.04", name="lama.csv", content=older, mtime=1)
-    # it lands last in the folder listing only if newer; force the step to consider it by removing the newer file
-    for other in landed.parent.iterdir():
-        if other != landed:
-            other.unlink()
+    newer = land(runtime_env["root"], kepri2022, PERIODE, "21.04", name="baru.csv", content=b"".join(lines[:-1]))
+    assert run_branch(PERIODE, "21.04")["action"] == "loaded"
+    current = query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.04'")
+    # the file first seen earlier is left alone in the folder (as a run that read it before the newer one would)
+    newer.unlink()
     assert run_branch(PERIODE, "21.04")["action"] == "stale"
     assert (
         query(dsn, "SELECT current_batch_id FROM core.kabkota_month WHERE kode_kabkota = '21.04'") == current

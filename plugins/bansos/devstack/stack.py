@@ -59,6 +59,8 @@ def configure(
         "BANSOS_WAREHOUSE_URL": warehouse,
         "BANSOS_DATA_ROOT": data_root,
         "BANSOS_PSEUDONYM_KEY": key,
+        # the demo and the end-to-end tests land their files with a single write, seconds before a run
+        "BANSOS_LANDING_SETTLE_SECONDS": os.environ.get("BANSOS_LANDING_SETTLE_SECONDS", "2"),
     } | (extra or {})
     env = airflow.environment(state_dir, metadata_uri=metadata, port=port, extra=bansos_env)
     return Stack(state_dir, warehouse, metadata, data_root, port, env)
