@@ -35,7 +35,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos import assets, steps
-from bansos.alert.callbacks import on_task_failure
+from bansos.alert.callbacks import on_run_failure, on_task_failure
 from bansos.config import PROVINCES_DIR, load_province
 from bansos.waiting import LandingExtract
 
@@ -58,6 +58,15 @@ def _continue_only_if_processing(ref: dict) -> None:
         raise AirflowSkipException(f"{ref['kode_kabkota']} {ref['periode']}: {ref['action']}")
 
 
+def _failed_tasks(ti, dag_run) -> list[str] | None:
+    """The run's failed task instances (``task_id`` or ``task_id_<map index>``), None when Airflow cannot say."""
+    try:
+        states = ti.get_task_states(dag_id=dag_run.dag_id, run_ids=[dag_run.run_id]).get(dag_run.run_id, {})
+    except Exception:  # noqa: BLE001 - the list only enriches the alert; the alert goes out without it
+        return None
+    return sorted(task for task, state in states.items() if state == "failed")
+
+
 def build(province_code: str):
     province = load_province(province_code)
 
@@ -69,6 +78,9 @@ def build(province_code: str):
         end_date=SCHEDULE_END,
         catchup=False,
         max_active_runs=4,
+        # a failed run alerts once, whatever failed: also a task killed on its last try (SIGKILL, OOM), which
+        # runs no task callback (apache/airflow#60858); runs in the DAG processor, keyed by DAG and run id
+        on_failure_callback=on_run_failure,
         default_args={
             "owner": "dinsos-data",
             "retries": 2,
@@ -153,9 +165,12 @@ def build(province_code: str):
             return states
 
         @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=None)
-        def fail_if_a_task_failed() -> None:
+        def fail_if_a_task_failed(dag_run=None, ti=None) -> None:
             # report runs whatever happened upstream, so without this leaf a failed task would leave
-            # the run green; a rejected or missing extract is a skip, not a failure, and does not trip it
+            # the run green; a rejected or missing extract is a skip, not a failure, and does not trip it.
+            # It records the run's alert itself (the DAG callback then finds it recorded): a task can send
+            # it and name the failed tasks, where the DAG processor may not reach the warehouse or channels
+            on_run_failure(get_current_context(), _failed_tasks(ti, dag_run))
             raise AirflowFailException("a task of this run failed after its retries: see its log and alert")
 
         periode = prepare()

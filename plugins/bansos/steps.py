@@ -18,7 +18,7 @@ from bansos import merge as merge_mod
 from bansos import publish as publish_mod
 from bansos import stage as stage_mod
 from bansos import validate as validate_mod
-from bansos.alert import integrity_alert, missing_alert, rejected_alert, send_alert
+from bansos.alert import deliver, integrity_alert, missing_alert, notify, record, rejected_alert, retry_pending
 from bansos.config import load_province
 from bansos.contract import FileRejected
 from bansos.quarantine import quarantine_submission
@@ -55,15 +55,21 @@ def extract(province: str, periode: str, kode_kabkota: str) -> dict:
 
 
 def _reject(dsn: str, ref: dict, reasons: list[dict]) -> dict:
-    """Quarantine the file with its reasons, record the decision, tell the people on duty."""
+    """Quarantine the file with its reasons, record the decision, tell the people on duty.
+
+    The alert is recorded before the decision (keyed by the submission, so a retry records it once):
+    a submission is never rejected without its alert pending, and a channel that is down gets it later.
+    """
     store = runtime.store()
     key = quarantine_submission(store, ref, reasons)
+    links = {"Data Docs": ref.get("data_docs"), "Quarantine": store.uri(key)}
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        alert_id = record(cur, rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
     submissions.set_status(dsn, ref["submission_id"], "rejected", reasons=reasons, quarantine_key=key)
     stage_mod.drop_staging(dsn, ref["submission_id"])
     rules = "; ".join(r["rule"] for r in reasons)
     log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"], rules, key)
-    links = {"Data Docs": ref.get("data_docs"), "Quarantine": store.uri(key)}
-    sent = send_alert(rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
+    sent = deliver(dsn, alert_id)
     return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons, "alerted": sent}
 
 
@@ -183,18 +189,24 @@ def integrity(province: str, periode: str) -> dict:
     """After every branch merged: findings across kab/kota, recorded and alerted as a warning."""
     from bansos import integrity as integrity_mod
 
-    findings = integrity_mod.check_month(runtime.warehouse_dsn(), province, periode)
+    dsn = runtime.warehouse_dsn()
+    findings = integrity_mod.check_month(dsn, province, periode)
     rules = integrity_mod.as_rules(findings)
-    sent = send_alert(integrity_alert(province, periode, rules)) if rules else []
-    return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alerted": sent}
+    alert_id = notify(dsn, integrity_alert(province, periode, rules)) if rules else None
+    return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alert_id": alert_id}
 
 
 def report(province: str, periode: str, now=None) -> dict:
-    """Log which kab/kota are loaded, missing or rejected; alert the missing ones once the deadline passed."""
+    """Log which kab/kota are loaded, missing or rejected; alert the missing ones once the deadline passed.
+
+    Then send every alert a channel still owes (this run's or an earlier one's); alerts still pending
+    after that are logged, not failed on: the decisions stand and the next run retries them.
+    """
     from bansos import report as report_mod
     from bansos.deadline import deadline_for, passed
 
-    statuses = report_mod.period_status(runtime.warehouse_dsn(), province, periode)
+    dsn = runtime.warehouse_dsn()
+    statuses = report_mod.period_status(dsn, province, periode)
     log.info("%s", report_mod.render(province, periode, statuses))
     deadline = deadline_for(load_province(province), periode)
     if passed(deadline, now):
@@ -202,5 +214,6 @@ def report(province: str, periode: str, now=None) -> dict:
         for s in statuses:
             if s.state == "missing":
                 landing = store.uri(f"landing/{province}/{periode}/{s.kode}/")
-                send_alert(missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing}))
+                notify(dsn, missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing}))
+    retry_pending(dsn)
     return {s.kode: s.state for s in statuses}

@@ -1,12 +1,13 @@
 """Alerts: tell people when an extract is rejected, missing, a task fails, or data look inconsistent.
 
-Four kinds (:class:`Alert`): ``rejected`` (an extract failed an error rule and was quarantined),
+Five kinds (:class:`Alert`): ``rejected`` (an extract failed an error rule and was quarantined),
 ``missing`` (the province's deadline day passed with no extract from a kab/kota), ``task_failed``
-(a task failed after its retries; :func:`on_task_failure` is its ``on_failure_callback``) and
-``integrity`` (a warning: the same NIK in one programme in two kab/kota in a month, one NIK in two
-households). Each names the province, kab/kota and period, the failed rules with counts and masked
-examples, and links (Data Docs, Airflow log, quarantine). Never a full NIK, No KK, name or birth
-date: every rendering goes through :mod:`bansos.alert.redact` last.
+(a task failed after its retries; :func:`on_task_failure` is its ``on_failure_callback``),
+``run_failed`` (a run failed for any reason, a killed task included; :func:`on_run_failure` is the
+DAG's ``on_failure_callback``) and ``integrity`` (a warning: the same NIK in one programme in two
+kab/kota in a month, one NIK in two households). Each names the province, kab/kota and period, the
+failed rules with counts and masked examples, and links (Data Docs, Airflow log, quarantine). Never
+a full NIK, No KK, name or birth date: every rendering goes through :mod:`bansos.alert.redact` last.
 
 Where an alert goes (:func:`send_alert`), each channel independently:
 
@@ -25,14 +26,21 @@ outbox     neither channel exists, or both failed           ``BANSOS_ALERT_OUTBO
                                                             or s3://), default ``<data root>/outbox``
 =========  ===============================================  =========================================
 
+The pipeline records every alert in the warehouse before sending it (:mod:`bansos.alert.ledger`:
+:func:`record` in the caller's transaction, :func:`deliver`, :func:`notify` for both) and marks each
+channel delivered; what a channel could not take is sent again by :func:`retry_pending` in the next
+report task. :func:`send_alert` sends once, without a record.
+
 Connections are read with ``airflow.sdk.Connection.get`` (so ``AIRFLOW_CONN_<ID>`` variables work
 in tasks, tests and the demo alike); Airflow is imported only when an alert is sent.
 """
 
 from bansos.alert.build import integrity_alert, missing_alert, rejected_alert, task_log_url
-from bansos.alert.callbacks import on_task_failure, task_failed_alert
+from bansos.alert.callbacks import on_run_failure, on_task_failure, run_failed_alert, task_failed_alert
+from bansos.alert.ledger import deliver, notify, record, retry_pending
 from bansos.alert.message import Alert
 from bansos.alert.send import send_alert
 
-__all__ = ["Alert", "integrity_alert", "missing_alert", "on_task_failure", "rejected_alert", "send_alert",
-           "task_failed_alert", "task_log_url"]
+__all__ = ["Alert", "deliver", "integrity_alert", "missing_alert", "notify", "on_run_failure", "on_task_failure",
+           "record", "rejected_alert", "retry_pending", "run_failed_alert", "send_alert", "task_failed_alert",
+           "task_log_url"]

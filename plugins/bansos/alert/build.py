@@ -2,7 +2,8 @@
 
 The builders look up the province and kab/kota names in the province configuration and phrase
 the summary; callers add the links they know (Data Docs, quarantine URI; the Airflow log is taken
-from the running task when there is one). They build, never send: pass the result to ``send_alert``.
+from the running task when there is one). They build, never send: pass the result to
+``bansos.alert.ledger.notify`` (or ``record``).
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def rejected_alert(ref: dict, reasons: list[dict], links: dict | None = None) ->
         details.append(f"Baris (rows): {ref['rows']:,}")
     if ref.get("quarantine_key"):
         details.append(f"Karantina (quarantine key): {ref['quarantine_key']}")
+    key = f"rejected:{ref['submission_id']}" if ref.get("submission_id") is not None else ""
     return Alert(kind="rejected", severity="error", province=province, province_name=province_name,
                  periode=ref["periode"], kode_kabkota=kode, kabkota_name=kabkota_name, summary=summary,
-                 rules=list(reasons), links=_links(links), details=details)
+                 rules=list(reasons), links=_links(links), details=details, dedup_key=key)
 
 
 def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date | str,
@@ -79,7 +81,8 @@ def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date
             "examples": []}
     return Alert(kind="missing", severity="error", province=province, province_name=province_name,
                  periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
-                 rules=[rule], links=_links(links), details=list(details or []))
+                 rules=[rule], links=_links(links), details=list(details or []),
+                 dedup_key=f"missing:{province}:{periode}:{kode_kabkota}")
 
 
 def integrity_alert(province: str, periode: str, findings: list[dict], kode_kabkota: str | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("rejected", "missing", "task_failed", "integrity")
+KINDS = ("rejected", "missing", "task_failed", "run_failed", "integrity")
 SEVERITIES = ("error", "warning")
 
 # Titles in the office's language, with the English meaning beside, as the rule descriptions do.
@@ -18,10 +18,11 @@ TITLES = {
     "rejected": "Extract DITOLAK (extract rejected)",
     "missing": "Extract BELUM DITERIMA (no extract by the deadline)",
     "task_failed": "Task GAGAL (task failed after its retries)",
+    "run_failed": "Run GAGAL (a run of the pipeline failed)",
     "integrity": "Temuan integritas lintas kab/kota (cross-kab/kota integrity finding)",
 }
 SHORT_TITLES = {"rejected": "DITOLAK", "missing": "BELUM DITERIMA", "task_failed": "TASK GAGAL",
-                "integrity": "PERINGATAN INTEGRITAS"}
+                "run_failed": "RUN GAGAL", "integrity": "PERINGATAN INTEGRITAS"}
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Alert:
     rules: list[dict] = field(default_factory=list)  # {"rule","severity","count","description","examples"}
     links: dict[str, str] = field(default_factory=dict)  # label -> URL or URI
     details: list[str] = field(default_factory=list)
+    dedup_key: str = ""  # the event it reports (bansos.alert.ledger): the same key is one alert; "" = its content
 
     def __post_init__(self):
         if self.kind not in KINDS:
