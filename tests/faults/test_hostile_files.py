@@ -16,12 +16,10 @@ import pandas as pd
 import pytest
 
 from bansos import steps
-from tests.warehouse import conftest as warehouse_fixtures
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
 
 PERIODE, KODE, NEIGHBOUR = "2022-08", "21.71", "21.05"
-kepri2022 = warehouse_fixtures.kepri2022  # the session's landing tree, shared with tests/warehouse
 SHEET = "xl/worksheets/sheet1.xml"
 
 

@@ -16,12 +16,10 @@ from psycopg2 import sql
 from bansos import steps
 from bansos.validate import RulesCouldNotRun
 from tests.conftest import new_database
-from tests.warehouse import conftest as warehouse_fixtures
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query
 
 PERIODE, KODE = "2022-04", "21.03"
-kepri2022 = warehouse_fixtures.kepri2022  # the session's landing tree, shared with tests/warehouse
 
 
 def content(dsn: str) -> dict:
