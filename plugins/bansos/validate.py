@@ -6,7 +6,8 @@ a million-row extract is checked without loading it into the worker's memory. Ru
 extract is merged. Every outcome lands in ``dq.rule_result`` with masked examples only, and the
 GX Data Docs of the validation are published under ``datadocs/`` in the data root, where alerts
 link to them. The rules read facts computed in SQL (booleans, masked keys), not identifiers, so
-neither the results nor the Data Docs carry personal data.
+neither the results nor the Data Docs carry personal data. A rule that could not run (its query
+raised) is a fault of the run, not a finding: validation raises and the task retries.
 """
 
 from __future__ import annotations
@@ -93,6 +94,52 @@ def _examples(result: dict) -> list:
     return mask_value(rows)
 
 
+class RulesCouldNotRun(RuntimeError):
+    """Rules whose queries raised (a timeout, a lost connection, a missing table): a fault of the run.
+
+    Not a finding about the file, so no verdict: the task fails and Airflow retries it. The message
+    names the rules and the first line of each error, masked, never a row's values.
+    """
+
+    def __init__(self, submission_id: int, errors: dict[str, str]):
+        self.errors = errors
+        listed = "; ".join(f"{rule}: {error}" for rule, error in errors.items())
+        super().__init__(f"submission {submission_id}: {len(errors)} rule(s) could not run: {listed}")
+
+
+def _run_errors(exception_info) -> list[str]:
+    """The errors GX caught while computing a rule, from either form of its ``exception_info``.
+
+    GX 1.24 gives one ``{"raised_exception", "exception_message", ...}`` for an error raised while
+    evaluating the expectation, and a dict of those keyed by metric id for metrics whose queries failed.
+    """
+    if not exception_info:
+        return []
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    return [
+        str(info.get("exception_message") or "unknown error")
+        for info in infos
+        if isinstance(info, dict) and info.get("raised_exception")
+    ]
+
+
+def _first_line(message: str, limit: int = 200) -> str:
+    """An error's first line, shortened and masked (drivers append the statement and its parameters)."""
+    line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    return mask_value(line[:limit])
+
+
+def _rules_that_could_not_run(outcome) -> dict[str, str]:
+    errors = {}
+    for r in outcome.results:
+        messages = _run_errors(r.exception_info)
+        if messages:
+            config = r.expectation_config
+            rule = (config.meta or {}).get("rule") or f"{config.type}:{config.kwargs.get('column', '')}"
+            errors[rule] = _first_line(messages[0])
+    return errors
+
+
 def _translate(outcome) -> list[RuleResult]:
     results = []
     for r in outcome.results:
@@ -101,8 +148,6 @@ def _translate(outcome) -> list[RuleResult]:
         result = r.result or {}
         severity = getattr(config.severity, "value", config.severity) or "critical"
         rule = meta.get("rule") or f"{config.type}:{config.kwargs.get('column', '')}"
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            log.error("rule %s could not run: %s", rule, r.exception_info.get("exception_message"))
         unexpected = result.get("unexpected_count")
         if unexpected is None and not r.success and "observed_value" in result:
             unexpected = result["observed_value"]  # table-level rules: the observed row count
@@ -170,6 +215,8 @@ def run_suite(
     """Run the suite through a GX checkpoint whose action builds Data Docs in ``docs_dir``.
 
     Returns the rule results and the validation's Data Docs page (relative to ``docs_dir``).
+    Raises :class:`RulesCouldNotRun` when a rule's query failed, before anything is published or
+    recorded: a rule that did not run says nothing about the file.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # 4-6 s to import: only inside the task, never at DAG parse time
@@ -204,6 +251,9 @@ def run_suite(
     )
     outcome = checkpoint.run(expectation_parameters=parameters)
     (suite_result,) = outcome.run_results.values()
+    errors = _rules_that_could_not_run(suite_result)
+    if errors:
+        raise RulesCouldNotRun(submission_id, errors)
     site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     pages = sorted((site / "validations").rglob("*.html")) if site.exists() else []
     return _translate(suite_result), (pages[-1].relative_to(site) if pages else None)

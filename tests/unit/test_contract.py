@@ -69,3 +69,28 @@ def test_empty_files_are_rejected(data, code):
     with pytest.raises(FileRejected) as exc:
         inspect_csv(io.BytesIO(data))
     assert exc.value.code == code
+
+
+def test_a_line_is_measured_across_the_blocks_the_file_is_read_in(monkeypatch):
+    monkeypatch.setenv("BANSOS_MAX_LINE_BYTES", "1500000")
+    rows = ROW + "\n"
+    filler = (rows * ((1 << 20) // len(rows)))[: (1 << 20) - 1000]  # the long line starts just before 1 MiB
+    long_row = ROW.replace("SITI", "S" * 1_600_000)
+    with pytest.raises(FileRejected) as exc:
+        inspect_csv(io.BytesIO((HEADER + "\n" + filler + "\n" + long_row + "\n").encode()))
+    assert exc.value.code == "line_too_long"
+    assert exc.value.message.startswith(f"Baris {filler.count(chr(10)) + 3} ")
+    layout = inspect_csv(io.BytesIO((HEADER + "\n" + rows * 20_000).encode()))  # 5 MiB of ordinary lines
+    assert layout.columns == list(COLUMN_NAMES)
+
+
+def test_limits_come_from_the_environment_and_stay_within_postgresql(monkeypatch):
+    from bansos.limits import FileLimits, file_limits
+
+    assert file_limits() == FileLimits()
+    monkeypatch.setenv("BANSOS_XLSX_MAX_CELLS", "1_000")
+    monkeypatch.setenv("BANSOS_MAX_COLUMNS", "5000")
+    assert (file_limits().xlsx_max_cells, file_limits().max_columns) == (1000, 1599)
+    monkeypatch.setenv("BANSOS_MAX_LINE_BYTES", "satu juta")
+    with pytest.raises(ValueError, match="BANSOS_MAX_LINE_BYTES"):
+        file_limits()
