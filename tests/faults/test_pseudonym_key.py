@@ -251,3 +251,34 @@ def test_rotation_re_pseudonymises_every_batch_and_swaps_the_accepted_key(runtim
         steps.merge(ref)
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", new_key.decode())
     assert steps.merge(ref)["action"] == "loaded"
+
+
+def test_a_rotation_that_cannot_read_an_archived_file_changes_nothing(runtime_env, kepri2022, monkeypatch):
+    """Fault: one batch's archived file is unreadable during a rotation (here: gone). The rotation fails, the
+    warehouse keeps every pseudonym and its key, and no staging table with identifiers is left behind."""
+    dsn = runtime_env["dsn"]
+    steps.prepare_warehouse("21")
+    for kode in ("21.05", "21.03"):
+        land(runtime_env["root"], kepri2022, PERIODE, kode)
+        assert run_branch(PERIODE, kode)["action"] == "loaded"
+    before = snapshot(dsn)
+    (archive_key,) = query(dsn, "SELECT archive_key FROM raw.submission WHERE kode_kabkota = '21.03'")[0]
+    (runtime_env["root"] / archive_key).unlink()
+
+    monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", secrets.token_hex(24))
+    with pytest.raises(FileNotFoundError):
+        keys.main(["rotate"])
+    assert snapshot(dsn) == before
+    assert query(dsn, "SELECT fingerprint, retired_at FROM core.pseudonym_key") == [(keys.fingerprint(KEY), None)]
+    assert query(dsn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging'") == [(0,)]
+
+
+def test_a_short_key_is_a_configuration_error(monkeypatch):
+    """Fault: the configured key is too short to be a secret (a placeholder, a truncated paste): refused where
+    it is read, naming where it came from and never showing it."""
+    from bansos import runtime
+
+    monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", "changeme")
+    with pytest.raises(runtime.ConfigurationError, match="BANSOS_PSEUDONYM_KEY is 8 bytes") as refused:
+        runtime.pseudonym_key()
+    assert "changeme" not in str(refused.value)
