@@ -176,10 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     state = status(dsn, key)
     print(f"configured key: {state['configured'][:_SHOWN]}…")
-    print(
-        f"warehouse key:  {(state['warehouse'] or 'none yet (recorded at the first merge)')[:_SHOWN]}"
-        f"{'…' if state['warehouse'] else ''}"
-    )
+    shown = f"{state['warehouse'][:_SHOWN]}…" if state["warehouse"] else "none yet (recorded at the first merge)"
+    print(f"warehouse key:  {shown}")
     for h in state["history"]:
         print(f"  {h['fingerprint'][:_SHOWN]}…  from {h['activated_at']}  to {h['retired_at'] or 'now'}")
     if not state["matches"]:
