@@ -12,10 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 
-import psycopg2
-
-from bansos import sqlfiles
-from bansos.privacy import hmac_pads
+from bansos import keys, sqlfiles
 from bansos.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -35,14 +32,11 @@ class MergeResult:
 def merge_submission(
     dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes
 ) -> MergeResult:
-    inner_pad, outer_pad = hmac_pads(key)
     params = {
         "submission_id": submission_id,
         "province": province,
         "periode": periode,
         "kode_kabkota": kode_kabkota,
-        "inner_pad": psycopg2.Binary(inner_pad),
-        "outer_pad": psycopg2.Binary(outer_pad),
     }
     checked = sqlfiles.staging_table(submission_id, "checked")
     with connect(dsn) as conn, conn.cursor() as cur:
@@ -64,6 +58,7 @@ def merge_submission(
             )
             return MergeResult("stale", None, 0)
         if existing_batch is None:
+            keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
             sqlfiles.run_script(
                 cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params
             )

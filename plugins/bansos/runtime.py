@@ -78,12 +78,22 @@ def store() -> Store:
 
 
 def pseudonym_key() -> bytes:
+    """The key as configured, refused here if too short (HMAC-SHA256 wants at least 32 bytes of secret).
+
+    Which key a warehouse was built with is checked at merge time (:func:`bansos.keys.check_key`).
+    """
     if key := os.environ.get("BANSOS_PSEUDONYM_KEY"):
-        return key.encode()
+        return _long_enough(key.encode(), "BANSOS_PSEUDONYM_KEY")
     conn_id = os.environ.get("BANSOS_PSEUDONYM_CONN_ID", "bansos_pseudonym_key")
     conn = _airflow_connection(conn_id)
     if conn is None or not conn.password:
         raise ConfigurationError(
             f"no pseudonymisation key: set BANSOS_PSEUDONYM_KEY or the password of Airflow connection '{conn_id}'"
         )
-    return conn.password.encode()
+    return _long_enough(conn.password.encode(), f"the password of Airflow connection '{conn_id}'")
+
+
+def _long_enough(key: bytes, source: str) -> bytes:
+    if len(key) < 32:
+        raise ConfigurationError(f"the pseudonymisation key in {source} is {len(key)} bytes; at least 32 are needed")
+    return key
