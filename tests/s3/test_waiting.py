@@ -138,7 +138,7 @@ def test_the_sensor_defers_to_the_trigger_before_the_deadline(root):
                                       "deadline_iso": deadline_for(PROVINCE, periode).isoformat(),
                                       "poke_interval": 0.2}
     assert deferred.value.timeout is None, "a deadline is an answer, never a timeout failure"
-    assert sensor(root, periode).execute_complete({}, {"status": "arrived"}) == "arrived"
+    assert sensor(root, periode).execute_complete({"run_id": "t"}, {"status": "arrived"}) == "arrived"
     assert sensor(root, periode).execute_complete({}, {"status": "deadline"}) == "deadline"
 
 
@@ -224,7 +224,7 @@ def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_
     target = runtime_env["root"] / "landing" / "21" / periode / "21.05" / path.name
     target.parent.mkdir(parents=True)
     target.write_bytes(path.read_bytes())
-    staged = extract_task(periode, "21.05").execute_complete({}, {"status": "arrived"})
+    staged = extract_task(periode, "21.05").execute_complete({"run_id": "t"}, {"status": "arrived"})
     assert (staged["action"], staged["waited"], staged["rows"]) == (
         "process", "arrived", len(path.read_text().splitlines()) - 1)
 
