@@ -40,11 +40,11 @@ def child(step: str, dsn: str, root: str, key: str) -> None:
     if step == "extract":
         ref = steps.extract(PROVINCE, PERIODE, KABKOTA)
     elif step == "stage":
-        ref = steps.stage(ref)
+        ref = steps.stage(ref, "benchmark")
     elif step == "validate":
         ref = steps.validate(ref, "benchmark")
     elif step == "merge":
-        ref = ref | steps.merge(ref)
+        ref = ref | steps.merge(ref, "benchmark")
     elif step == "copy":
         import psycopg2
 

@@ -122,8 +122,11 @@ def build(province_code: str):
         def kabkota(kode_kabkota: str, periode: str):
             # waits in the triggerer (no worker slot) until the file lands or the deadline passes, then
             # archives, registers and stages it; a backfilled month is past its deadline and goes straight on
+            # after a branch task's last retry: its staging tables dropped, its claim released (bansos.steps)
+            on_failure = [on_task_failure, steps.on_branch_failure]
             staged = LandingExtract(
                 task_id="extract",
+                on_failure_callback=on_failure,
                 province=province.kode,
                 periode=periode,
                 kode_kabkota=kode_kabkota,
@@ -132,17 +135,17 @@ def build(province_code: str):
                 map_index_template="{{ task.kode_kabkota }}",
             )
 
-            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
+            @task(multiple_outputs=False, map_index_template="{{ kabkota }}", on_failure_callback=on_failure)
             def validate(staged: dict, run_id=None) -> dict:
                 _label(staged)
                 validated = steps.validate(staged, run_id)
                 _continue_only_if_processing(validated)
                 return validated
 
-            @task(multiple_outputs=False, map_index_template="{{ kabkota }}")
-            def merge(validated: dict) -> dict:
+            @task(multiple_outputs=False, map_index_template="{{ kabkota }}", on_failure_callback=on_failure)
+            def merge(validated: dict, run_id=None) -> dict:
                 _label(validated)
-                return steps.merge(validated)
+                return steps.merge(validated, run_id)
 
             merge(validate(staged.output))
 

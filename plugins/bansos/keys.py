@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 _FINGERPRINT_MESSAGE = b"bansos-key-fingerprint"
 _SHOWN = 16  # hex digits of a fingerprint shown to people
+# The rotation stages archived files under a run of its own, so its staging tables are named apart from any
+# monthly run's (the DAGs are paused while it runs: see ``rotate``).
+ROTATION_RUN = "key-rotation"
 
 
 class KeyMismatch(ConfigurationError):
@@ -139,8 +142,9 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
                     province=province,
                     periode=periode,
                     kode_kabkota=kode_kabkota,
+                    run_id=ROTATION_RUN,
                 )
-                checked = sqlfiles.staging_table(submission_id, "checked")
+                checked = sqlfiles.staging_table(submission_id, "checked", ROTATION_RUN)
                 script = sqlfiles.compose("keys/rekey_batch.sql", checked=checked).as_string(cur)
                 sqlfiles.run_script(cur, script, {"batch_id": batch_id})
                 (missing,) = cur.fetchone()
@@ -154,7 +158,7 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
             rows, households, persons = cur.fetchone()
     finally:
         for submission_id in staged:
-            stage.drop_staging(dsn, submission_id)
+            stage.drop_staging(dsn, submission_id, ROTATION_RUN)
     log.info("warehouse re-pseudonymised: %s batches, %s rows; key %s…", len(batches), rows, fingerprint(key)[:_SHOWN])
     return Rotation(len(batches), rows, households, persons, fingerprint(key))
 

@@ -5,6 +5,12 @@ the rows go into ``core.distribution`` as a new batch (identifiers pseudonymised
 kab/kota-month's pointer moves to it. Readers see the old month or the new one, never a mix, and the
 replaced batch stays in ``core`` as history. A submission that landed before the one already loaded
 never replaces it, so two corrections racing each other end with the newest file loaded.
+
+Before anything is written, in the same transaction, the merge checks what it merges: its run still
+holds the submission's claim and the submission is ``staged`` (else another run owns the outcome: a
+skip, nothing written), and the checked staging table holds exactly the rows stage recorded (else
+:class:`~bansos.stage.StagingLost`: the task fails and its retry re-stages from the archive). An
+empty table left by a crash (staging is UNLOGGED) never becomes an empty batch.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 
-from bansos import keys, sqlfiles
+from bansos import keys, sqlfiles, submissions
+from bansos.stage import StagingLost, staged_rows
 from bansos.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -20,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MergeResult:
-    action: str  # "loaded", "unchanged" or "stale"
+    action: str  # "loaded", "unchanged", "stale" or "skipped" (another run holds or decided the submission)
     batch_id: int | None
     rows: int
     replaced_batch_id: int | None = None
@@ -29,8 +36,19 @@ class MergeResult:
         return asdict(self)
 
 
+def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) -> None:
+    """Fail (and so roll back) unless the run's checked table holds exactly the rows stage recorded."""
+    rows = staged_rows(cur, submission_id, run_id)
+    if recorded is None or rows != recorded:
+        raise StagingLost(
+            f"submission {submission_id}: the staging table holds {'no table' if rows is None else rows} "
+            f"rows where stage recorded {recorded}; staging lost (a crash empties UNLOGGED tables), "
+            "the retry re-stages from the archive"
+        )
+
+
 def merge_submission(
-    dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes
+    dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes, run_id: str
 ) -> MergeResult:
     params = {
         "submission_id": submission_id,
@@ -38,12 +56,16 @@ def merge_submission(
         "periode": periode,
         "kode_kabkota": kode_kabkota,
     }
-    checked = sqlfiles.staging_table(submission_id, "checked")
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
     with connect(dsn) as conn, conn.cursor() as cur:
         sqlfiles.run_script(cur, sqlfiles.read("merge/current_version.sql"), params)
         new_landed, current_submission, current_landed, current_batch, existing_batch = cur.fetchone()
         if current_submission == submission_id:
             return MergeResult("unchanged", current_batch, 0)
+        held, recorded = submissions.hold(cur, submission_id, run_id)
+        if not held:
+            return MergeResult("skipped", None, 0)
+        _check_staged(cur, submission_id, run_id, recorded)
         if current_landed is not None and current_landed > new_landed:
             log.warning(
                 "%s %s: submission %s landed before the loaded one (%s); kept as history only",
@@ -52,10 +74,7 @@ def merge_submission(
                 submission_id,
                 current_submission,
             )
-            cur.execute(
-                "UPDATE raw.submission SET status = 'superseded', decided_at = now() WHERE submission_id = %s",
-                (submission_id,),
-            )
+            submissions.set_status(dsn, submission_id, "superseded", run_id=run_id, cur=cur)
             return MergeResult("stale", None, 0)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement

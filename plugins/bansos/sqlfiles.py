@@ -7,6 +7,7 @@ formatting, so no SQL text is built from data.
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 from psycopg2 import sql
@@ -54,8 +55,15 @@ def run_script(cur, text: str, params: dict | None = None, stream=None) -> int |
     return copied
 
 
-def staging_table(submission_id: int, kind: str) -> sql.Identifier:
-    """The per-submission staging table: ``raw`` rows as COPYed, or ``checked`` rows with rule facts."""
+def run_token(run_id: str) -> str:
+    """Eight hex digits naming a run in its staging tables (run ids are long and full of punctuation)."""
+    return hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:8]
+
+
+def staging_table(submission_id: int, kind: str, run_id: str) -> sql.Identifier:
+    """The staging table of one run's claim on a submission: ``raw`` rows as COPYed, or ``checked`` rows
+    with rule facts. Named per run (``staging.submission_42_1a2b3c4d_checked``), so two runs of one month
+    never share a table, and a retry of the same run finds its own."""
     if kind not in {"raw", "checked"}:
         raise ValueError(kind)
-    return sql.Identifier("staging", f"submission_{int(submission_id)}_{kind}")
+    return sql.Identifier("staging", f"submission_{int(submission_id)}_{run_token(run_id)}_{kind}")

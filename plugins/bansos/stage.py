@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from bansos import contract, sqlfiles
@@ -57,13 +58,14 @@ def stage_submission(
     province: str,
     periode: str,
     kode_kabkota: str,
+    run_id: str,
 ) -> StageResult:
-    """COPY the archived file into ``staging.submission_<id>_raw`` and build ``..._checked``.
+    """COPY the archived file into ``staging.submission_<id>_<run>_raw`` and build ``..._checked``.
 
     Raises FileRejected when the file cannot be read as the template.
     """
-    raw = sqlfiles.staging_table(submission_id, "raw")
-    checked = sqlfiles.staging_table(submission_id, "checked")
+    raw = sqlfiles.staging_table(submission_id, "raw", run_id)
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
     with store.open(archive_key) as head_stream:
         head = head_stream.read(8)
     if contract.is_xlsx(head, archive_key):
@@ -126,10 +128,46 @@ def _inspect_seekable(src) -> contract.FileLayout:
         return contract.inspect_csv(spool)
 
 
-def drop_staging(dsn: str, submission_id: int) -> None:
-    """Remove a submission's staging tables (identifiers must not outlive the merge)."""
+class StagingLost(RuntimeError):
+    """The checked table does not hold the rows stage recorded (gone, or emptied by a crash: staging is
+    UNLOGGED); a fault of the run, never a finding about the file. The step's retry re-stages from the archive."""
+
+
+def staged_rows(cur, submission_id: int, run_id: str) -> int | None:
+    """Rows in the run's checked table, None if it is gone (the caller's transaction is then aborted)."""
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
+    try:
+        cur.execute(sqlfiles.compose("stage/count_checked.sql", checked=checked))
+    except psycopg2.errors.UndefinedTable:
+        return None
+    return cur.fetchone()[0]
+
+
+def drop_staging(dsn: str, submission_id: int, run_id: str) -> None:
+    """Remove one run's staging tables of a submission (identifiers must not outlive the branch)."""
     with connect(dsn) as conn, conn.cursor() as cur:
         for kind in ("raw", "checked"):
             cur.execute(
-                sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind))
+                sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind, run_id))
             )
+
+
+def _sweepable(table: str, submission_id: int | None, live_claim: str | None) -> bool:
+    """A staging table no live claim uses: its submission decided or unknown, unclaimed, its claim older
+    than the lease, or held by another run than the one that made the table."""
+    if submission_id is None or live_claim is None:
+        return True
+    return not table.startswith(f"submission_{submission_id}_{sqlfiles.run_token(live_claim)}_")
+
+
+def sweep_staging(dsn: str, lease_minutes: int) -> list[str]:
+    """Drop staging tables left behind: by a branch killed without its failure callback, a run taken over,
+    or a submission decided since. Returns the names dropped."""
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sqlfiles.read("claim/staging_tables.sql"), {"lease_minutes": lease_minutes})
+        leftovers = [table for table, sid, _status, live in cur.fetchall() if _sweepable(table, sid, live)]
+        for table in leftovers:
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("staging", table)))
+    if leftovers:
+        log.warning("dropped %s staging table(s) left behind: %s", len(leftovers), ", ".join(leftovers))
+    return leftovers

@@ -24,7 +24,7 @@ from bansos import sqlfiles
 from bansos.paths import EXPECTATIONS_DIR
 from bansos.privacy import mask_value
 from bansos.storage import Store
-from bansos.warehouse import connect, sqlalchemy_url
+from bansos.warehouse import sqlalchemy_url
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def _quiet_gx() -> None:
 
 
 def run_suite(
-    dsn: str, submission_id: int, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
+    dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
 ) -> tuple[list[RuleResult], Path | None]:
     """Run the suite through a GX checkpoint whose action builds Data Docs in ``docs_dir``.
 
@@ -223,7 +223,7 @@ def run_suite(
 
     _quiet_gx()
     _cache_data_docs_templates()
-    table = sqlfiles.staging_table(submission_id, "checked")
+    table = sqlfiles.staging_table(submission_id, "checked", run_id)
     schema_name, table_name = table.strings
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
     _drop_config_variables_template(docs_dir)
@@ -268,24 +268,25 @@ def publish_data_docs(store: Store, docs_dir: Path, prefix: str) -> None:
             store.put_bytes(f"{prefix}/{path.relative_to(site).as_posix()}", path.read_bytes(), content_type)
 
 
-def record(dsn: str, submission_id: int, run_id: str, results: list[RuleResult]) -> None:
-    with connect(dsn) as conn, conn.cursor() as cur:
-        for r in results:
-            cur.execute(
-                sqlfiles.read("validate/insert_rule_result.sql"),
-                {
-                    "submission_id": submission_id,
-                    "run_id": run_id,
-                    "rule": r.rule,
-                    "description": r.description,
-                    "severity": r.severity,
-                    "success": r.success,
-                    "element_count": r.element_count,
-                    "unexpected_count": r.unexpected_count,
-                    "unexpected_pct": r.unexpected_pct,
-                    "examples": json.dumps(r.examples, default=str),
-                },
-            )
+def record(cur, submission_id: int, run_id: str, results: list[RuleResult]) -> None:
+    """Record every rule's outcome in the caller's transaction: the one that changes the verdict's status,
+    so only the run holding the submission's claim records, and once."""
+    for r in results:
+        cur.execute(
+            sqlfiles.read("validate/insert_rule_result.sql"),
+            {
+                "submission_id": submission_id,
+                "run_id": run_id,
+                "rule": r.rule,
+                "description": r.description,
+                "severity": r.severity,
+                "success": r.success,
+                "element_count": r.element_count,
+                "unexpected_count": r.unexpected_count,
+                "unexpected_pct": r.unexpected_pct,
+                "examples": json.dumps(r.examples, default=str),
+            },
+        )
 
 
 def data_docs_prefix(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
@@ -295,14 +296,13 @@ def data_docs_prefix(province: str, periode: str, kode_kabkota: str, submission_
 def validate_submission(
     dsn: str, store: Store, ref: dict, run_id: str, parameters: dict, extra: list[RuleResult] = ()
 ) -> Verdict:
-    """Run the suite, publish its Data Docs, record every rule's outcome, and decide."""
+    """Run the suite, publish its Data Docs, and decide; the caller records the outcome (:func:`record`)."""
     submission_id = ref["submission_id"]
     with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
-        suite_results, page = run_suite(dsn, submission_id, parameters, Path(tmp))
+        suite_results, page = run_suite(dsn, submission_id, run_id, parameters, Path(tmp))
         prefix = data_docs_prefix(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
         publish_data_docs(store, Path(tmp), prefix)
     results = list(extra) + suite_results
-    record(dsn, submission_id, run_id, results)
     docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"
     verdict = Verdict(
         accepted=not any(not r.success and r.severity == "error" for r in results),

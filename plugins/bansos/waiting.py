@@ -218,6 +218,15 @@ class LandingExtract(LandingSensor):
     """
 
     ui_color = "#c9e4d6"
+    claim_run_id: str | None = None  # the run claiming the submission (bansos.submissions), from the context
+
+    def execute(self, context) -> dict:
+        self.claim_run_id = context["run_id"]
+        return super().execute(context)
+
+    def execute_complete(self, context, event: dict | None = None) -> dict:
+        self.claim_run_id = context["run_id"]
+        return super().execute_complete(context, event)
 
     def _done(self, status: str, deadline: datetime) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
@@ -227,7 +236,7 @@ class LandingExtract(LandingSensor):
         waited = super()._done(status, deadline)
         ref = steps.extract(self.province, self.periode, self.kode_kabkota) | {"waited": waited}
         if ref["action"] == "process":
-            ref = steps.stage(ref)
+            ref = steps.stage(ref, self.claim_run_id)
         if ref["action"] != "process":
             raise AirflowSkipException(f"{self.kode_kabkota} {self.periode}: {ref['action']}")
         return ref

@@ -77,6 +77,14 @@ def test_monthly_dag_maps_one_branch_per_kabkota(dagbag):
     assert {"kabkota.merge", "integrity", "publish", "report", "prepare"} <= watcher.upstream_task_ids
 
 
+def test_a_branch_task_failing_for_good_drops_its_staging_and_releases_its_claim(dagbag):
+    from bansos import steps
+
+    dag = dagbag.dags["bansos_monthly_21"]
+    for task_id in ("kabkota.extract", "kabkota.validate", "kabkota.merge"):
+        assert steps.on_branch_failure in dag.get_task(task_id).on_failure_callback, task_id
+
+
 def test_monthly_dag_runs_for_the_previous_month_in_jakarta_time(dagbag):
     dag = dagbag.dags["bansos_monthly_21"]
     timetable = dag.timetable

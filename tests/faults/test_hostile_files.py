@@ -74,7 +74,7 @@ def reject_through_the_pipeline(runtime_env, kepri2022, content: bytes, name: st
     before = {k: v for k, v in snapshot(dsn).items() if k != "submission"}
     landed = land(root, kepri2022, PERIODE, KODE, name=name, content=content)
 
-    result = steps.stage(steps.extract("21", PERIODE, KODE))  # the task's two steps: it must not raise
+    result = steps.stage(steps.extract("21", PERIODE, KODE), "test")  # the task's two steps: it must not raise
 
     assert result["action"] == "rejected", result
     [reason] = result["reasons"]

@@ -26,7 +26,7 @@ kepri2022 = warehouse_fixtures.kepri2022  # the synthetic landing tree, a fixtur
 
 def _through_validate(periode: str, kode: str) -> dict:
     """A branch up to (not including) merge, as the DAG runs it."""
-    ref = steps.stage(steps.extract("21", periode, kode))
+    ref = steps.stage(steps.extract("21", periode, kode), "test")
     ref = steps.validate(ref, "test")
     assert ref["action"] == "process", ref
     return ref
@@ -130,7 +130,7 @@ def test_a_failing_merge_with_statement_logging_shows_no_key_or_pad(runtime_env,
 
     def merge():
         try:
-            steps.merge(ref)
+            steps.merge(ref, "test")
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             raised.append(exc)
 
@@ -169,7 +169,7 @@ def test_a_failing_merge_with_statement_logging_shows_no_key_or_pad(runtime_env,
     assert not leaks, leaks
     # nothing merged by the failed attempt; its retry loads the month with this key's pseudonyms
     assert snapshot(dsn) == before
-    assert steps.merge(ref)["action"] == "loaded"
+    assert steps.merge(ref, "test")["action"] == "loaded"
     frame = pd.read_csv(source_file(kepri2022, PERIODE, "21.05"), dtype=str)
     hashes = {bytes(h) for (h,) in query(dsn, "SELECT nik_hash FROM core.distribution WHERE kode_kabkota = '21.05'")}
     assert hashes == {pseudonymise(nik, key) for nik in frame["nik"]}
@@ -192,7 +192,7 @@ def test_the_first_key_is_recorded_and_another_key_is_refused(runtime_env, kepri
     ref = _through_validate(PERIODE, "21.03")
     before = snapshot(dsn)
     with pytest.raises(keys.KeyMismatch, match="python -m bansos.keys rotate") as refused:
-        steps.merge(ref)
+        steps.merge(ref, "test")
     assert keys.fingerprint(KEY)[:16] in str(refused.value) and other not in str(refused.value)
     assert snapshot(dsn) == before
     assert query(dsn, "SELECT fingerprint FROM core.pseudonym_key") == [(keys.fingerprint(KEY),)]
@@ -248,9 +248,9 @@ def test_rotation_re_pseudonymises_every_batch_and_swaps_the_accepted_key(runtim
     ref = _through_validate(PERIODE, "21.04")
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
     with pytest.raises(keys.KeyMismatch):
-        steps.merge(ref)
+        steps.merge(ref, "test")
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", new_key.decode())
-    assert steps.merge(ref)["action"] == "loaded"
+    assert steps.merge(ref, "test")["action"] == "loaded"
 
 
 def test_a_rotation_that_cannot_read_an_archived_file_changes_nothing(runtime_env, kepri2022, monkeypatch):

@@ -83,7 +83,7 @@ def slow_rule(dsn: str):
 def _staged(root, kepri2022) -> dict:
     steps.prepare_warehouse("21")
     land(root, kepri2022, PERIODE, KODE)
-    staged = steps.stage(steps.extract("21", PERIODE, KODE))
+    staged = steps.stage(steps.extract("21", PERIODE, KODE), "faulty")
     assert staged["action"] == "process"
     return staged
 
@@ -109,7 +109,7 @@ def test_a_rule_that_cannot_run_fails_the_task_and_the_retry_loads_what_a_clean_
     # the fault is gone: Airflow's retry validates again and merges
     validated = steps.validate(staged, "faulty")
     assert validated["action"] == "process"
-    assert steps.merge(validated)["action"] == "loaded"
+    assert steps.merge(validated, "faulty")["action"] == "loaded"
     faulty = content(dsn)
 
     clean_dsn = new_database(pg_base, "clean")
@@ -120,5 +120,5 @@ def test_a_rule_that_cannot_run_fails_the_task_and_the_retry_loads_what_a_clean_
     clean_root = root.parent / "clean"
     monkeypatch.setenv("BANSOS_DATA_ROOT", clean_root.as_uri())
     clean_staged = _staged(clean_root, kepri2022)
-    assert steps.merge(steps.validate(clean_staged, "faulty"))["action"] == "loaded"
+    assert steps.merge(steps.validate(clean_staged, "faulty"), "faulty")["action"] == "loaded"
     assert faulty == content(clean_dsn)

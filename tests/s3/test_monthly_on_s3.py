@@ -159,7 +159,7 @@ def test_an_older_version_never_replaces_a_newer_loaded_one_whatever_order_the_r
     assert older["submission_id"] != newer["submission_id"]
 
     def finish(ref: dict) -> dict:
-        return steps.merge(steps.validate(steps.stage(ref), "test"))
+        return steps.merge(steps.validate(steps.stage(ref, "test"), "test"), "test")
 
     assert finish(newer)["action"] == "loaded"
     assert finish(older)["action"] == "stale"

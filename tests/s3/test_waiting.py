@@ -138,7 +138,7 @@ def test_the_sensor_defers_to_the_trigger_before_the_deadline(root):
                                       "deadline_iso": deadline_for(PROVINCE, periode).isoformat(),
                                       "poke_interval": 0.2}
     assert deferred.value.timeout is None, "a deadline is an answer, never a timeout failure"
-    assert sensor(root, periode).execute_complete({}, {"status": "arrived"}) == "arrived"
+    assert sensor(root, periode).execute_complete({"run_id": "t"}, {"status": "arrived"}) == "arrived"
     assert sensor(root, periode).execute_complete({}, {"status": "deadline"}) == "deadline"
 
 
@@ -193,7 +193,7 @@ def test_the_extract_task_takes_a_landed_file_at_once_stages_it_and_hands_on_its
         runtime_env, kepri2022):
     steps.prepare_warehouse("21")
     land(runtime_env["root"], kepri2022, "2022-03", "21.03")
-    staged = extract_task("2022-03", "21.03").execute({})
+    staged = extract_task("2022-03", "21.03").execute({"run_id": "t"})
     assert (staged["action"], staged["waited"], staged["kode_kabkota"], staged["periode"]) == (
         "process", "arrived", "21.03", "2022-03")
     assert staged["archive_key"].startswith("archive/21/2022-03/21.03/" + staged["sha256"])
@@ -202,15 +202,15 @@ def test_the_extract_task_takes_a_landed_file_at_once_stages_it_and_hands_on_its
     status = query(runtime_env["dsn"], "SELECT status, row_count FROM raw.submission WHERE submission_id = %s",
                    (staged["submission_id"],))
     assert status == [("staged", rows)]
-    assert steps.merge(steps.validate(staged, "t"))["action"] == "loaded", "the reference carries the branch on"
+    assert steps.merge(steps.validate(staged, "t"), "t")["action"] == "loaded", "the reference carries the branch on"
     with pytest.raises(AirflowSkipException, match="21.03 2022-03: unchanged"):
-        extract_task("2022-03", "21.03").execute({})
+        extract_task("2022-03", "21.03").execute({"run_id": "t"})
 
 
 def test_the_extract_task_skips_its_branch_when_nothing_came_by_the_deadline(runtime_env):
     steps.prepare_warehouse("21")
     with pytest.raises(AirflowSkipException, match="21.05 2022-03: missing"):
-        extract_task("2022-03", "21.05").execute({})
+        extract_task("2022-03", "21.05").execute({"run_id": "t"})
     assert steps.report("21", "2022-03")["21.05"] == "missing"
 
 
@@ -218,13 +218,13 @@ def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_
     steps.prepare_warehouse("21")
     periode = datetime.now(UTC).strftime("%Y-%m")
     with pytest.raises(TaskDeferred) as deferred:
-        extract_task(periode, "21.05").execute({})
+        extract_task(periode, "21.05").execute({"run_id": "t"})
     assert deferred.value.trigger.serialize()[1]["data_root"] == runtime_env["root"].as_uri()
     path = source_file(kepri2022, "2022-03", "21.05")
     target = runtime_env["root"] / "landing" / "21" / periode / "21.05" / path.name
     target.parent.mkdir(parents=True)
     target.write_bytes(path.read_bytes())
-    staged = extract_task(periode, "21.05").execute_complete({}, {"status": "arrived"})
+    staged = extract_task(periode, "21.05").execute_complete({"run_id": "t"}, {"status": "arrived"})
     assert (staged["action"], staged["waited"], staged["rows"]) == (
         "process", "arrived", len(path.read_text().splitlines()) - 1)
 
@@ -235,5 +235,5 @@ def test_the_extract_task_skips_its_branch_when_the_file_is_rejected_before_its_
     target.parent.mkdir(parents=True)
     target.write_bytes(b"bukan,template,kolom\n1,2,3\n")
     with pytest.raises(AirflowSkipException, match="21.05 2022-03: rejected"):
-        extract_task("2022-03", "21.05").execute({})
+        extract_task("2022-03", "21.05").execute({"run_id": "t"})
     assert steps.report("21", "2022-03")["21.05"] == "rejected"

@@ -57,9 +57,9 @@ def _branch(pair: tuple[str, str]) -> tuple[str, str, str]:
     # which would make this module take minutes longer; the synthetic files pass it anyway
     ref = steps.extract("21", periode, kode)
     if ref["action"] == "process":
-        ref = steps.stage(ref)
+        ref = steps.stage(ref, "marts")
     if ref["action"] == "process":
-        ref = steps.merge(ref)
+        ref = steps.merge(ref, "marts")
     return periode, kode, ref["action"]
 
 

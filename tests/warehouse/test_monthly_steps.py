@@ -24,10 +24,10 @@ KABKOTA = ["21.72", "21.01", "21.71", "21.02", "21.04", "21.03", "21.05"]
 def run_branch(periode: str, kode: str, run_id: str = "test") -> dict:
     """One kab/kota branch as the DAG runs it: extract -> stage -> validate -> merge."""
     ref = steps.extract("21", periode, kode)
-    for step in (steps.stage, lambda r: steps.validate(r, run_id), steps.merge):
+    for step in (steps.stage, steps.validate, steps.merge):
         if ref["action"] != "process":
             return ref
-        ref = step(ref)
+        ref = step(ref, run_id)
     return ref
 
 

@@ -1,4 +1,5 @@
--- Moves a submission to its next status (staged, accepted, rejected, superseded) with its reasons.
+-- Moves a submission to its next status (staged, accepted, rejected, superseded) with its reasons, only from the
+-- statuses the step expects and, for a claimed step, only for the run holding the claim (compare-and-set).
 -- reads: nothing; writes: raw.submission (one row).
 UPDATE raw.submission
 SET status = %(status)s,
@@ -6,4 +7,7 @@ SET status = %(status)s,
     reasons = coalesce(%(reasons)s::jsonb, reasons),
     quarantine_key = coalesce(%(quarantine_key)s, quarantine_key),
     decided_at = CASE WHEN %(status)s IN ('accepted', 'rejected', 'superseded') THEN now() ELSE decided_at END
-WHERE submission_id = %(submission_id)s;
+WHERE submission_id = %(submission_id)s
+  AND status = ANY (%(expected)s)
+  AND (%(run_id)s::text IS NULL OR claimed_by = %(run_id)s)
+RETURNING submission_id;
