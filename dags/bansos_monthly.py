@@ -160,8 +160,9 @@ def build(province_code: str):
             return steps.publish(province.kode, periode)
 
         @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
-        def report(periode: str) -> dict:
-            states = steps.report(province.kode, periode)
+        def report(periode: str, run_id=None) -> dict:
+            # a kab/kota another run is processing right now ("elsewhere") is that run's to report
+            states = steps.report(province.kode, periode, run_id=run_id)
             stuck = sorted(k for k, state in states.items() if state == "incomplete")
             if stuck:
                 raise AirflowFailException(f"kab/kota not processed to the end: {', '.join(stuck)}")

@@ -295,8 +295,9 @@ def integrity(province: str, periode: str) -> dict:
     return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alert_id": alert_id}
 
 
-def report(province: str, periode: str, now=None) -> dict:
-    """Log which kab/kota are loaded, missing or rejected; alert the missing ones once the deadline passed.
+def report(province: str, periode: str, now=None, run_id: str | None = None) -> dict:
+    """Log which kab/kota are loaded, missing, rejected or being processed by another run (``elsewhere``);
+    alert the missing ones once the deadline passed.
 
     Then send every alert a channel still owes (this run's or an earlier one's); alerts still pending
     after that are logged, not failed on: the decisions stand and the next run retries them.
@@ -305,7 +306,7 @@ def report(province: str, periode: str, now=None) -> dict:
     from bansos.deadline import deadline_for, passed
 
     dsn = runtime.warehouse_dsn()
-    statuses = report_mod.period_status(dsn, province, periode)
+    statuses = report_mod.period_status(dsn, province, periode, run_id)
     log.info("%s", report_mod.render(province, periode, statuses))
     deadline = deadline_for(load_province(province), periode)
     if passed(deadline, now):

@@ -109,6 +109,8 @@ def test_two_runs_staging_one_month_together_load_it_once(month, files, clean):
     staged_b = steps.stage(found_b, "B")
     assert staged_a["action"] == "process"
     assert staged_b["action"] == "skipped" and "run A" in staged_b["reason"]
+    assert steps.report("21", PERIODE, run_id="B")[KODE] == "elsewhere", "B's report does not call it stuck"
+    assert steps.report("21", PERIODE, run_id="A")[KODE] == "incomplete", "A's own claim is A's to finish"
     validated_a = steps.validate(staged_a, "A")
     assert steps.merge(validated_a, "A")["action"] == "loaded"
     assert steps.validate(found_b, "B")["action"] == "skipped"

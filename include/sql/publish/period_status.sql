@@ -1,5 +1,5 @@
--- Each kab/kota of a province for one month: its newest submission, what became of it, and whether
--- the month is loaded. reads: ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: nothing.
+-- Each kab/kota of a province for one month: its newest submission, what became of it, which run holds
+-- it if one does (and whether that claim is still live), and whether the month is loaded. reads: ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: nothing.
 SELECT k.kode,
        k.short,
        s.submission_id,
@@ -7,6 +7,8 @@ SELECT k.kode,
        s.row_count,
        s.reasons,
        s.quarantine_key,
+       s.claimed_by,
+       s.claimed_at > now() - make_interval(mins => %(lease_minutes)s) AS claim_live,
        b.submission_id AS loaded_submission_id,
        b.row_count     AS loaded_rows
 FROM ref.kabkota AS k
