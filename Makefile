@@ -18,13 +18,13 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m bansos.devstack demo
+	$(BIN)/python -m tools.devstack demo
 
 stop:
-	@test -x $(BIN)/python && $(BIN)/python -m bansos.devstack stop || true
+	@test -x $(BIN)/python && $(BIN)/python -m tools.devstack stop || true
 
 status: $(STAMP)
-	$(BIN)/python -m bansos.devstack status
+	$(BIN)/python -m tools.devstack status
 
 test: $(STAMP)
 	$(BIN)/ruff check .

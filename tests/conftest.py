@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import psycopg2
 import pytest
 
-from bansos.config import load_province
-from bansos.devstack import postgres
+from bansos.domain.config import load_province
+from tools.devstack import postgres
 
 pytest_plugins = ["tests.s3.server"]  # the session's S3 server (moto over HTTP), for tests/s3 and tests/e2e
 
@@ -53,8 +53,8 @@ def new_database(pg_base: str, prefix: str = "t") -> str:
 def pipeline_env(pg_base: str, tmp_path_factory, name: str):
     """For module-scoped fixtures: a migrated warehouse with reference data in a database of its own, a
     data root, and the environment the steps read; ``mp`` sets more variables for the same scope."""
-    from bansos import reference
-    from bansos.warehouse import migrate
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
 
     dsn = new_database(pg_base, name)
     root = tmp_path_factory.mktemp(f"{name}_data")
@@ -70,8 +70,8 @@ def pipeline_env(pg_base: str, tmp_path_factory, name: str):
 @pytest.fixture
 def warehouse(pg_base) -> str:
     """A migrated warehouse with reference data, in a database of its own."""
-    from bansos import reference
-    from bansos.warehouse import migrate
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
 
     dsn = new_database(pg_base, "wh")
     migrate(dsn)
@@ -88,7 +88,7 @@ def data_root(tmp_path) -> Path:
 
 @pytest.fixture
 def runtime_env(monkeypatch, warehouse, data_root):
-    """Point bansos.runtime at the test warehouse, data root and key, as Airflow's env would."""
+    """Point bansos.warehouse.runtime at the test warehouse, data root and key, as Airflow's env would."""
     monkeypatch.setenv("BANSOS_WAREHOUSE_URL", warehouse)
     monkeypatch.setenv("BANSOS_DATA_ROOT", data_root.as_uri())
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())

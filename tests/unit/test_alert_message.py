@@ -25,7 +25,7 @@ from bansos.alert import (
     task_failed_alert,
 )
 from bansos.alert.redact import clean_text
-from bansos.privacy import FULL_IDENTIFIER, mask_text
+from bansos.domain.privacy import FULL_IDENTIFIER, mask_text
 
 RAW_NIK = "2171015505800002"
 RAW_KK = "2171011203100001"

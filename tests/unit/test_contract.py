@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from bansos.contract import COLUMN_NAMES, FileRejected, inspect_csv, map_header
+from bansos.stage.contract import COLUMN_NAMES, FileRejected, inspect_csv, map_header
 
 HEADER = ",".join(COLUMN_NAMES)
 ROW = ",".join(
@@ -85,7 +85,7 @@ def test_a_line_is_measured_across_the_blocks_the_file_is_read_in(monkeypatch):
 
 
 def test_limits_come_from_the_environment_and_stay_within_postgresql(monkeypatch):
-    from bansos.limits import FileLimits, file_limits
+    from bansos.domain.limits import FileLimits, file_limits
 
     assert file_limits() == FileLimits()
     monkeypatch.setenv("BANSOS_XLSX_MAX_CELLS", "1_000")

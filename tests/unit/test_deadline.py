@@ -6,8 +6,8 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bansos.config import load_province
-from bansos.deadline import deadline_for, passed
+from bansos.domain.config import load_province
+from bansos.domain.deadline import deadline_for, passed
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

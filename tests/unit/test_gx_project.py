@@ -1,4 +1,4 @@
-"""The throw-away GX project each validation creates, as :mod:`bansos.validate` sets it up."""
+"""The throw-away GX project each validation creates, as :mod:`bansos.validate.validate` sets it up."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 
-from bansos import validate  # noqa: E402
+from bansos.validate import validate
 
 
 def test_the_project_has_no_config_variables_file_and_gx_reads_none(tmp_path, monkeypatch):

@@ -8,8 +8,8 @@ import hmac
 import psycopg2
 import pytest
 
-from bansos.keys import load_pads
-from bansos.privacy import FULL_IDENTIFIER, hmac_pads, mask, mask_text, mask_value, pseudonymise
+from bansos.domain.privacy import FULL_IDENTIFIER, hmac_pads, mask, mask_text, mask_value, pseudonymise
+from bansos.merge.keys import load_pads
 
 
 def test_mask_keeps_region_and_serial_only():

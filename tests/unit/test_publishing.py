@@ -11,8 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from bansos import assets, charts, disclosure, export, reconcile
-from bansos.marts import Table
+from bansos.orchestration import assets
+from bansos.publish import charts, disclosure, export, reconcile
+from bansos.publish.marts import Table
 
 DIST_COLUMNS = ("jenis_periode", "periode", "triwulan", "bulan", "tingkat", "kode_wilayah", "kode_kabkota",
                 "kode_kecamatan", "kode_program", "kk_assisted", "distributions", "total_rupiah")

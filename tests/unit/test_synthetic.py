@@ -1,4 +1,4 @@
-"""The synthetic extract generator (bansos.synthetic) writes what the contract and the report say.
+"""The synthetic extract generator (tools.synthetic) writes what the contract and the report say.
 
 The expected figures below are typed in from shared/DOMAIN.md on purpose, not read from the
 generator's targets file: a typo in that file must fail here. Assertions compare counts, never
@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bansos.config import load_province
-from bansos.paths import REFERENCE_DIR
-from bansos.synthetic import write_batam_blt_2023, write_bulk_extract, write_kepri_2022
-from bansos.synthetic.cli import main
-from bansos.synthetic.targets import load_year_targets
-from bansos.synthetic.writer import CsvFormat, write_csv
+from bansos.domain.config import load_province
+from bansos.domain.resources import REFERENCE_DIR
+from tools.synthetic import write_batam_blt_2023, write_bulk_extract, write_kepri_2022
+from tools.synthetic.cli import main
+from tools.synthetic.targets import load_year_targets
+from tools.synthetic.writer import CsvFormat, write_csv
 
 HEADER = (
     "periode,kode_kabkota,kode_kecamatan,kode_desa,no_kk,nik,nama,jenis_kelamin,tanggal_lahir,"
@@ -318,7 +318,7 @@ def test_writer_quotes_values_that_need_it(tmp_path: Path) -> None:
 
 
 def test_targets_that_do_not_add_up_are_refused(tmp_path: Path) -> None:
-    source = Path(__file__).resolve().parents[2] / "plugins/bansos/synthetic/targets/21-2022.toml"
+    source = Path(__file__).resolve().parents[2] / "tools/synthetic/targets/21-2022.toml"
     broken = tmp_path / "broken.toml"
     broken.write_text(source.read_text().replace('"21.72" = 2500', '"21.72" = 2501'))
     with pytest.raises(ValueError, match="58849"):
@@ -341,7 +341,7 @@ def test_command_prints_paths_and_counts_only(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_birth_and_record_dates_helpers() -> None:
-    from bansos.synthetic.identities import birth_window
+    from tools.synthetic.identities import birth_window
 
     earliest, latest = birth_window(date(2022, 1, 1), date(2023, 12, 31))
     assert latest == date(2004, 1, 1)
