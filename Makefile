@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test stop status lint install clean benchmark
+.PHONY: demo test check stop status lint install clean benchmark
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ status: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The inner loop: ruff and the tiers that need no Airflow (tests/conftest.py sets each test's tier).
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "unit or warehouse or s3"
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/million_rows.py

@@ -1,7 +1,13 @@
-"""Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases.
+"""Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases;
+and each test's tier, as a marker.
 
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
+
+Tiers (``pytest -m unit``, ``make check``): ``e2e`` runs the real Airflow scheduler (``tests/e2e/``);
+``airflow`` runs Airflow in-process or as a command (``tests/dags/``, ``*_airflow.py``); ``s3`` needs
+the moto server; ``warehouse`` needs PostgreSQL; ``unit`` needs none of these. Each test gets the
+first that applies, from what it is and the fixtures it uses, so a moved test keeps its tier.
 """
 
 from __future__ import annotations
@@ -25,6 +31,26 @@ KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
 
 # Test files are written whole before a step runs: take them at once (tests of the wait set their own).
 os.environ.setdefault("BANSOS_LANDING_SETTLE_SECONDS", "0")
+
+
+def tier(item: pytest.Item) -> str:
+    """The test's tier: the slowest thing it needs."""
+    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parent)
+    if path.parts[0] == "e2e" or item.get_closest_marker("e2e"):
+        return "e2e"
+    if path.parts[0] == "dags" or path.stem.endswith("_airflow"):
+        return "airflow"
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "s3_server" in fixtures:
+        return "s3"
+    if "pg_base" in fixtures:
+        return "warehouse"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier(item))
 
 
 @pytest.fixture(scope="session")
