@@ -6,7 +6,7 @@ child process so its peak memory (max RSS) is its own, for two sizes, and prints
 ratio to a bare ``COPY ... FROM STDIN`` of the same file, and peak memory. Memory that does not
 grow with the row count is what "bounded" means here. Usage:
 
-    .venv/bin/python benchmarks/million_rows.py [--rows 1000000] [--small 100000]
+    PYTHONPATH=. .venv/bin/python benchmarks/million_rows.py [--rows 1000000] [--small 100000]
 """
 
 from __future__ import annotations
