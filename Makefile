@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test stop status lint install clean benchmark
+.PHONY: demo test check stop status lint install clean benchmark
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,20 +18,26 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m bansos.devstack demo
+	$(BIN)/python -m tools.devstack demo
 
 stop:
-	@test -x $(BIN)/python && $(BIN)/python -m bansos.devstack stop || true
+	@test -x $(BIN)/python && $(BIN)/python -m tools.devstack stop || true
 
 status: $(STAMP)
-	$(BIN)/python -m bansos.devstack status
+	$(BIN)/python -m tools.devstack status
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The inner loop, under a minute: ruff and the unit tier (no server; tests/conftest.py sets each test's
+# tier). `pytest -m warehouse` and `-m s3` add PostgreSQL and S3; `make test` runs every tier.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m unit
+
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/million_rows.py
+	PYTHONPATH=. $(BIN)/python benchmarks/million_rows.py
 
 clean: stop
 	rm -rf .demo data

@@ -6,7 +6,7 @@ child process so its peak memory (max RSS) is its own, for two sizes, and prints
 ratio to a bare ``COPY ... FROM STDIN`` of the same file, and peak memory. Memory that does not
 grow with the row count is what "bounded" means here. Usage:
 
-    .venv/bin/python benchmarks/million_rows.py [--rows 1000000] [--small 100000]
+    PYTHONPATH=. .venv/bin/python benchmarks/million_rows.py [--rows 1000000] [--small 100000]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _peak_mb() -> float:
 def child(step: str, dsn: str, root: str, key: str) -> None:
     """Run one step in this (fresh) process and print its timing as JSON."""
     os.environ.update({"BANSOS_WAREHOUSE_URL": dsn, "BANSOS_DATA_ROOT": root, "BANSOS_PSEUDONYM_KEY": key})
-    from bansos import steps
+    from bansos.orchestration import steps
 
     state = Path(root.removeprefix("file://")) / "bench_state.json"
     ref = json.loads(state.read_text()) if state.exists() else None
@@ -74,11 +74,11 @@ def child(step: str, dsn: str, root: str, key: str) -> None:
 
 
 def run_size(rows: int, base_uri: str, workdir: Path) -> list[dict]:
-    from bansos import reference
-    from bansos.config import load_province
-    from bansos.devstack import postgres
-    from bansos.synthetic import write_bulk_extract
-    from bansos.warehouse import migrate
+    from bansos.domain.config import load_province
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
+    from tools.devstack import postgres
+    from tools.synthetic import write_bulk_extract
 
     dsn = postgres.ensure_database(base_uri, f"bench_{rows}")
     migrate(dsn)
@@ -115,7 +115,7 @@ def main() -> int:
     if args.child:
         child(*args.child)
         return 0
-    from bansos.devstack import postgres
+    from tools.devstack import postgres
 
     with tempfile.TemporaryDirectory(prefix="bansos-bench-") as tmp:
         workdir = Path(tmp)

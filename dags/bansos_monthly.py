@@ -34,10 +34,10 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from bansos import assets, steps
 from bansos.alert.callbacks import on_run_failure, on_task_failure
-from bansos.config import PROVINCES_DIR, load_province
-from bansos.waiting import LandingExtract
+from bansos.domain.config import PROVINCES_DIR, load_province
+from bansos.orchestration import assets, steps
+from bansos.orchestration.waiting import LandingExtract
 
 # The last month the scheduler may schedule (ISO date; unset in production). The demo and the tests set
 # it to the end of 2022, so that unpausing the DAG does not start a run for last month's (empty) period.
@@ -122,7 +122,8 @@ def build(province_code: str):
         def kabkota(kode_kabkota: str, periode: str):
             # waits in the triggerer (no worker slot) until the file lands or the deadline passes, then
             # archives, registers and stages it; a backfilled month is past its deadline and goes straight on
-            # after a branch task's last retry: its staging tables dropped, its claim released (bansos.steps)
+            # after a branch task's last retry: its staging tables dropped, its claim released
+            # (bansos.orchestration.steps)
             on_failure = [on_task_failure, steps.on_branch_failure]
             staged = LandingExtract(
                 task_id="extract",

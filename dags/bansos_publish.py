@@ -24,8 +24,9 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from bansos import assets, publication
-from bansos.config import PROVINCES_DIR, load_province
+from bansos.domain.config import PROVINCES_DIR, load_province
+from bansos.orchestration import assets
+from bansos.publish import publication
 
 
 def build(province_code: str):

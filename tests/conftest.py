@@ -1,7 +1,13 @@
-"""Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases.
+"""Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases;
+and each test's tier, as a marker.
 
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
+
+Tiers (``pytest -m unit``, ``make check``): ``e2e`` runs the real Airflow scheduler (``tests/e2e/``);
+``airflow`` runs Airflow in-process or as a command (``tests/dags/``, ``*_airflow.py``); ``s3`` needs
+the moto server; ``warehouse`` needs PostgreSQL; ``unit`` needs none of these. Each test gets the
+first that applies, from what it is and the fixtures it uses, so a moved test keeps its tier.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from types import SimpleNamespace
 import psycopg2
 import pytest
 
-from bansos.config import load_province
-from bansos.devstack import postgres
+from bansos.domain.config import load_province
+from tools.devstack import postgres
 
 pytest_plugins = ["tests.s3.server"]  # the session's S3 server (moto over HTTP), for tests/s3 and tests/e2e
 
@@ -25,6 +31,26 @@ KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
 
 # Test files are written whole before a step runs: take them at once (tests of the wait set their own).
 os.environ.setdefault("BANSOS_LANDING_SETTLE_SECONDS", "0")
+
+
+def tier(item: pytest.Item) -> str:
+    """The test's tier: the slowest thing it needs."""
+    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parent)
+    if path.parts[0] == "e2e" or item.get_closest_marker("e2e"):
+        return "e2e"
+    if path.parts[0] == "dags" or path.stem.endswith("_airflow"):
+        return "airflow"
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "s3_server" in fixtures:
+        return "s3"
+    if "pg_base" in fixtures:
+        return "warehouse"
+    return "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier(item))
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +79,8 @@ def new_database(pg_base: str, prefix: str = "t") -> str:
 def pipeline_env(pg_base: str, tmp_path_factory, name: str):
     """For module-scoped fixtures: a migrated warehouse with reference data in a database of its own, a
     data root, and the environment the steps read; ``mp`` sets more variables for the same scope."""
-    from bansos import reference
-    from bansos.warehouse import migrate
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
 
     dsn = new_database(pg_base, name)
     root = tmp_path_factory.mktemp(f"{name}_data")
@@ -70,8 +96,8 @@ def pipeline_env(pg_base: str, tmp_path_factory, name: str):
 @pytest.fixture
 def warehouse(pg_base) -> str:
     """A migrated warehouse with reference data, in a database of its own."""
-    from bansos import reference
-    from bansos.warehouse import migrate
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
 
     dsn = new_database(pg_base, "wh")
     migrate(dsn)
@@ -88,7 +114,7 @@ def data_root(tmp_path) -> Path:
 
 @pytest.fixture
 def runtime_env(monkeypatch, warehouse, data_root):
-    """Point bansos.runtime at the test warehouse, data root and key, as Airflow's env would."""
+    """Point bansos.warehouse.runtime at the test warehouse, data root and key, as Airflow's env would."""
     monkeypatch.setenv("BANSOS_WAREHOUSE_URL", warehouse)
     monkeypatch.setenv("BANSOS_DATA_ROOT", data_root.as_uri())
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())

@@ -39,7 +39,7 @@ REQUIRED_SERVICES = AIRFLOW_SERVICES | {
     "minio-init",
     "mailpit",
 }
-PROJECT_MOUNTS = {"dags", "plugins", "include", "expectations", "config", "logs"}
+PROJECT_MOUNTS = {"dags", "plugins", "config", "logs"}  # include/ and expectations/ are in the installed package
 PSEUDONYM_KEY_REF = "${BANSOS_PSEUDONYM_KEY:?set BANSOS_PSEUDONYM_KEY}"
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}; "$$" is a literal "$".
@@ -59,7 +59,7 @@ def _common() -> dict:
 def _services_using_common() -> dict[str, dict]:
     """Services that merged the x-airflow-common block (same build, image and volumes).
 
-    warehouse-init runs the same image but not Airflow: it mounts only plugins/ and include/.
+    warehouse-init runs the same image but not Airflow, and mounts nothing: the package is in the image.
     """
     doc = _compose()
     common = doc["x-airflow-common"]
@@ -153,7 +153,8 @@ def test_project_directories_and_settings() -> None:
     expected = {f"/opt/airflow/{d}" for d in PROJECT_MOUNTS}
     assert expected <= mounts, f"missing mounts: {sorted(expected - mounts)}"
     env = common["environment"]
-    assert env["PYTHONPATH"] == "/opt/airflow/plugins"
+    assert "PYTHONPATH" not in env, "the domain package is installed in the image, not put on the path"
+    assert not mounts & {"/opt/airflow/include", "/opt/airflow/expectations"}, "package data, not mounts"
     assert env["BANSOS_PROJECT_ROOT"] == "/opt/airflow"
     assert env["BANSOS_PROVINCE"] == "21"
     assert env["BANSOS_DATA_ROOT"] == "s3://bansos"

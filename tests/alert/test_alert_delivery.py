@@ -18,8 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from bansos.alert import on_task_failure, rejected_alert, send_alert
-from bansos.privacy import FULL_IDENTIFIER
-from bansos.validate import RuleResult, Verdict
+from bansos.domain.privacy import FULL_IDENTIFIER
+from bansos.validate.validate import RuleResult, Verdict
 from tests.alert.conftest import WEBHOOK_PATH, free_port, smtp_conn, webhook_conn
 
 # In logs: a run of 16+ digits that is not a float's fraction (Airflow logs timings like 0.0701675929999510).

@@ -18,7 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bansos.privacy import FULL_IDENTIFIER
+from bansos.domain.privacy import FULL_IDENTIFIER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ def test_failure_callback_in_a_real_task_run(alert_connections, tmp_path):
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__API__BASE_URL": "http://airflow.dinsos.localhost:8080",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
     }
     log = tmp_path / "airflow.log"
     run_logged([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], env, log)

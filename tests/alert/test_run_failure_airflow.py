@@ -60,7 +60,7 @@ def test_a_failed_run_alerts_once_through_the_leaf_and_the_dag_callback(alert_co
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "BANSOS_WAREHOUSE_URL": warehouse,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
     }
     log = tmp_path / "airflow.log"
     run_logged([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], env, log)

@@ -78,7 +78,7 @@ def test_monthly_dag_maps_one_branch_per_kabkota(dagbag):
 
 
 def test_a_branch_task_failing_for_good_drops_its_staging_and_releases_its_claim(dagbag):
-    from bansos import steps
+    from bansos.orchestration import steps
 
     dag = dagbag.dags["bansos_monthly_21"]
     for task_id in ("kabkota.extract", "kabkota.validate", "kabkota.merge"):

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from bansos import publication
-from bansos.devstack import airflow as airflow_proc
-from bansos.devstack import demo
-from bansos.devstack import stack as stack_mod
-from bansos.privacy import FULL_IDENTIFIER
-from bansos.storage import open_store
+from bansos.domain.privacy import FULL_IDENTIFIER
+from bansos.domain.storage import open_store
+from bansos.publish import publication
 from tests.conftest import KEY
 from tests.s3.landing import content_snapshot
 from tests.s3.server import S3_ENV
 from tests.warehouse.test_monthly_steps import query, snapshot
+from tools.devstack import airflow as airflow_proc
+from tools.devstack import demo
+from tools.devstack import stack as stack_mod
 
 pytestmark = pytest.mark.e2e
 
@@ -186,7 +186,7 @@ def test_a_faulty_correction_is_rejected_and_the_accepted_month_stays(stack, yea
 
 def test_a_late_kabkota_is_picked_up_before_the_deadline(stack, year_2022):
     """October 2023: only Batam's BLT file comes, after the run started; the others never do."""
-    from bansos.synthetic import write_batam_blt_2023
+    from tools.synthetic import write_batam_blt_2023
 
     api = stack.api()
     count = len(api.dag_runs(demo.DAG_ID))

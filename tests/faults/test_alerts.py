@@ -19,18 +19,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
-from bansos import reference, steps
 from bansos.alert import notify, on_run_failure, rejected_alert
-from bansos.config import load_province
-from bansos.privacy import FULL_IDENTIFIER
-from bansos.synthetic.defects import make_defective
-from bansos.warehouse import migrate
+from bansos.domain.config import load_province
+from bansos.domain.privacy import FULL_IDENTIFIER
+from bansos.orchestration import steps
+from bansos.warehouse import reference
+from bansos.warehouse.database import migrate
 from tests.alert import conftest as alert_fixtures
 from tests.alert.conftest import ALERT_ENV, Mailbox, free_port, smtp_conn, webhook_conn
 from tests.conftest import new_database
 from tests.warehouse import conftest as warehouse_fixtures
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
+from tools.synthetic.defects import make_defective
 
 # the fixtures of tests/alert and tests/warehouse this module uses
 webhook_receiver, kepri2022 = alert_fixtures.webhook_receiver, warehouse_fixtures.kepri2022

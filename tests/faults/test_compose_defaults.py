@@ -24,11 +24,13 @@ import pytest
 import yaml
 from psycopg2 import errors
 
-from bansos import marts, roles, steps
-from bansos.synthetic import write_kepri_2022
+from bansos.orchestration import steps
+from bansos.publish import marts
+from bansos.warehouse import roles
 from tests.conftest import KEY, new_database
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import run_branch
+from tools.synthetic import write_kepri_2022
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yaml"
@@ -257,11 +259,11 @@ def _query(dsn: str, statement: str, params=None) -> list[tuple]:
 
 
 def _run_init(superuser_dsn: str, pipeline_password: str, office_password: str) -> str:
-    """Run warehouse-init's command, as written in docker-compose.yaml, with the project's plugins on the path."""
+    """Run warehouse-init's command, as written in docker-compose.yaml, with the project's src/ on the path."""
     svc = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["warehouse-init"]
     assert svc["entrypoint"] == "python" and svc["command"][0] == "-c"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BANSOS_", "WAREHOUSE_"))}
-    env |= {"PYTHONPATH": str(ROOT / "plugins"), "WAREHOUSE_SUPERUSER_URL": superuser_dsn,
+    env |= {"PYTHONPATH": str(ROOT / "src"), "WAREHOUSE_SUPERUSER_URL": superuser_dsn,
             "WAREHOUSE_PIPELINE_PASSWORD": pipeline_password, "WAREHOUSE_OFFICE_PASSWORD": office_password}
     done = subprocess.run([sys.executable, *svc["command"]], env=env, capture_output=True, text=True,
                           timeout=300, check=False)

@@ -2,7 +2,7 @@
 PostgreSQL's column limit, an over-long line, NUL bytes). Each is rejected through the ordinary path
 (``steps.extract`` then ``steps.stage``, as the DAG's task calls them), with its rule code and a reason
 in Indonesian; the file is quarantined byte for byte and alerted; the task does not raise; the other
-kab/kota of the month are untouched. The limits are ``bansos.limits``'; the hostile files are built here.
+kab/kota of the month are untouched. The limits are ``bansos.domain.limits``'; the hostile files are built here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bansos import steps
+from bansos.orchestration import steps
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
 

@@ -18,9 +18,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bansos import extract as extract_mod
-from bansos import runtime, steps, storage
-from bansos.waiting import landed
+from bansos.domain import storage
+from bansos.extract import extract as extract_mod
+from bansos.orchestration import steps
+from bansos.orchestration.waiting import landed
+from bansos.warehouse import runtime
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
 

@@ -13,8 +13,9 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from bansos import keys, steps
-from bansos.privacy import hmac_pads, pseudonymise
+from bansos.domain.privacy import hmac_pads, pseudonymise
+from bansos.merge import keys
+from bansos.orchestration import steps
 from tests.conftest import KEY
 from tests.warehouse import conftest as warehouse_fixtures
 from tests.warehouse.conftest import land, source_file
@@ -276,7 +277,7 @@ def test_a_rotation_that_cannot_read_an_archived_file_changes_nothing(runtime_en
 def test_a_short_key_is_a_configuration_error(monkeypatch):
     """Fault: the configured key is too short to be a secret (a placeholder, a truncated paste): refused where
     it is read, naming where it came from and never showing it."""
-    from bansos import runtime
+    from bansos.warehouse import runtime
 
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", "changeme")
     with pytest.raises(runtime.ConfigurationError, match="BANSOS_PSEUDONYM_KEY is 8 bytes") as refused:

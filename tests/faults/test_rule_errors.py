@@ -13,8 +13,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from bansos import steps
-from bansos.validate import RulesCouldNotRun
+from bansos.orchestration import steps
+from bansos.validate.validate import RulesCouldNotRun
 from tests.conftest import new_database
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query
@@ -113,7 +113,7 @@ def test_a_rule_that_cannot_run_fails_the_task_and_the_retry_loads_what_a_clean_
     faulty = content(dsn)
 
     clean_dsn = new_database(pg_base, "clean")
-    from bansos.warehouse import migrate
+    from bansos.warehouse.database import migrate
 
     migrate(clean_dsn)
     monkeypatch.setenv("BANSOS_WAREHOUSE_URL", clean_dsn)

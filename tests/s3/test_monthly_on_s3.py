@@ -1,6 +1,6 @@
 """The monthly steps with the data root in S3 (moto over HTTP): same warehouse as from a folder.
 
-The steps are the functions the Airflow tasks call (``bansos.steps``); only ``BANSOS_DATA_ROOT``
+The steps are the functions the Airflow tasks call (``bansos.orchestration.steps``); only ``BANSOS_DATA_ROOT``
 changes, to ``s3://bucket/prefix``. Offices upload with PUT into a versioned bucket, so a
 resubmission under the same name is a new object version: these tests pin down that versions are
 recorded, the same bytes again change nothing, a correction replaces exactly its kab/kota-month with
@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from bansos import reference, steps
-from bansos.config import load_province
-from bansos.warehouse import migrate
+from bansos.domain.config import load_province
+from bansos.orchestration import steps
+from bansos.warehouse import reference
+from bansos.warehouse.database import migrate
 from tests.conftest import KEY, new_database
 from tests.s3.landing import content_snapshot, land_s3, query
 from tests.warehouse.conftest import land, source_file

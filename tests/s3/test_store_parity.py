@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bansos.storage import LocalStore, S3Store, StoreError, open_store, sha256_of
+from bansos.domain.storage import LocalStore, S3Store, StoreError, open_store, sha256_of
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
 
-from bansos import steps
-from bansos.config import load_province
-from bansos.storage import open_store
-from bansos.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
+from bansos.domain.config import load_province
+from bansos.domain.storage import open_store
+from bansos.orchestration import steps
+from bansos.orchestration.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
 from tests.s3.landing import land_s3
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
@@ -73,7 +73,9 @@ def test_the_trigger_fires_when_a_late_file_lands(root):
     trigger = LandingTrigger(root, "21", "2022-03", "21.05",
                              (datetime.now(UTC) + timedelta(seconds=30)).isoformat(), poke_interval=0.2)
     classpath, kwargs = trigger.serialize()
-    assert classpath == "bansos.waiting.LandingTrigger"
+    assert classpath == "bansos.orchestration.waiting.LandingTrigger"
+    from bansos.waiting import LandingTrigger as stored_before_the_move
+    assert stored_before_the_move is LandingTrigger, "deferred tasks stored with the old classpath still load"
     rebuilt = LandingTrigger(**kwargs).serialize()
     assert rebuilt == (classpath, kwargs), "the triggerer rebuilds it from its kwargs"
     store = open_store(root)
@@ -95,7 +97,7 @@ def test_the_trigger_gives_up_at_the_deadline_without_failing(root):
 
 
 def test_the_trigger_keeps_polling_while_the_store_is_unreachable(monkeypatch, tmp_path):
-    from bansos import waiting
+    from bansos.orchestration import waiting
 
     attempts = []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bansos.synthetic import write_kepri_2022
+from tools.synthetic import write_kepri_2022
 
 
 @pytest.fixture(scope="session")

@@ -18,12 +18,12 @@ from http.server import ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from bansos.privacy import FULL_IDENTIFIER
-from bansos.synthetic.defects import DEFECTS, make_defective
+from bansos.domain.privacy import FULL_IDENTIFIER
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
 from tests.conftest import pipeline_env
 from tests.warehouse.conftest import source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
+from tools.synthetic.defects import DEFECTS, make_defective
 
 # defect -> (outcome, error rules that must fail (exactly), a warning rule that must fail)
 EXPECTED = {

@@ -20,10 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from bansos import assets, export, marts, publication, reconcile, steps
-from bansos.config import load_province
-from bansos.privacy import FULL_IDENTIFIER, pseudonymise
-from bansos.storage import S3Store, open_store
+from bansos.domain.config import load_province
+from bansos.domain.privacy import FULL_IDENTIFIER, pseudonymise
+from bansos.domain.storage import S3Store, open_store
+from bansos.orchestration import assets, steps
+from bansos.publish import export, marts, publication, reconcile
 from tests.conftest import KEY, pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query, run_branch

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bansos import steps
+from bansos.orchestration import steps
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
 

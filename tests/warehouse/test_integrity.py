@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from bansos import steps
+from bansos.orchestration import steps
 from tests.warehouse.conftest import land, source_file
 from tests.warehouse.test_monthly_steps import query, run_branch
 

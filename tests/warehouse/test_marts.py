@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bansos import marts, publication, reconcile, steps
-from bansos.storage import open_store
-from bansos.synthetic import write_batam_blt_2023
+from bansos.domain.storage import open_store
+from bansos.orchestration import steps
+from bansos.publish import marts, publication, reconcile
 from tests.conftest import pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import query, run_branch
+from tools.synthetic import write_batam_blt_2023
 
 WIB = ZoneInfo("Asia/Jakarta")
 KABKOTA = ["21.72", "21.01", "21.71", "21.02", "21.04", "21.03", "21.05"]

@@ -1,6 +1,6 @@
 """The monthly steps against a real PostgreSQL: load, re-run, resubmission, rejection, staleness.
 
-These run the same functions the Airflow tasks call (``bansos.steps``), with a real warehouse and
+These run the same functions the Airflow tasks call (``bansos.orchestration.steps``), with a real warehouse and
 a real landing folder, so the behaviour the DAG relies on is pinned down without a scheduler.
 """
 
@@ -13,8 +13,8 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from bansos import steps
-from bansos.privacy import pseudonymise
+from bansos.domain.privacy import pseudonymise
+from bansos.orchestration import steps
 from tests.warehouse.conftest import land, source_file
 
 PERIODE = "2022-03"
@@ -102,7 +102,7 @@ def test_a_month_loads_every_kabkota_and_counts_match_the_files(loaded_month, ru
 def test_a_monthly_publish_refreshes_the_monthly_marts_and_leaves_the_regional_breakdown_to_the_publication(
     loaded_month, runtime_env
 ):
-    from bansos import marts
+    from bansos.publish import marts
 
     dsn = runtime_env["dsn"]
     result = steps.publish("21", PERIODE)

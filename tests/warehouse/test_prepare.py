@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 import pytest
 
-from bansos import steps, warehouse
+from bansos.orchestration import steps
+from bansos.warehouse import database as warehouse
 from tests.conftest import new_database
 
 

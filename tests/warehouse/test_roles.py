@@ -1,7 +1,7 @@
 """Roles, tested by connecting as each: the office reads the marts and nothing else; the pipeline's own
 role runs the pipeline.
 
-The roles are created by ``bansos.roles.ensure_roles`` (as the warehouse's owner, after migrating), then
+The roles are created by ``bansos.warehouse.roles.ensure_roles`` (as the warehouse's owner, after migrating), then
 one login is made in each role and every check below connects as that login.
 """
 
@@ -16,8 +16,10 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
-from bansos import marts, publication, roles, steps
-from bansos.storage import open_store
+from bansos.domain.storage import open_store
+from bansos.orchestration import steps
+from bansos.publish import marts, publication
+from bansos.warehouse import roles
 from tests.conftest import pipeline_env
 from tests.warehouse.conftest import land
 from tests.warehouse.test_monthly_steps import run_branch

@@ -1,0 +1,103 @@
+"""Alerts built from what the pipeline already has: a rejected submission, a missed deadline, findings.
+
+The builders look up the province and kab/kota names in the province configuration and phrase
+the summary; callers add the links they know (Data Docs, quarantine URI; the Airflow log is taken
+from the running task when there is one). They build, never send: pass the result to
+``bansos.alert.ledger.notify`` (or ``record``).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+from bansos.alert.message import Alert
+from bansos.domain.config import load_province
+
+
+def names(province: str, kode_kabkota: str | None) -> tuple[str, str | None]:
+    """The province's and the kab/kota's names; blank when the configuration does not know them."""
+    try:
+        prov = load_province(province)
+    except (FileNotFoundError, KeyError, ValueError):
+        return "", None
+    try:
+        return prov.nama, prov.kabkota_by_code(kode_kabkota).nama if kode_kabkota else None
+    except KeyError:
+        return prov.nama, None
+
+
+def task_log_url() -> str | None:
+    """The Airflow log of the task running now, or None outside a task."""
+    if "airflow.sdk" not in sys.modules:  # not in a task: spare the 4-5 s import of Airflow
+        return None
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context()["ti"].log_url
+    except Exception:  # noqa: BLE001 - no Airflow, or not inside a task
+        return None
+
+
+def _links(links: dict | None) -> dict[str, str]:
+    out = {k: v for k, v in (links or {}).items() if v}
+    if "Airflow log" not in out and (url := task_log_url()):
+        out["Airflow log"] = url
+    return out
+
+
+def rejected_alert(ref: dict, reasons: list[dict], links: dict | None = None) -> Alert:
+    """From the reference ``steps._reject`` returns (province, periode, kode_kabkota, file, sha256)."""
+    province, kode = ref["province"], ref["kode_kabkota"]
+    province_name, kabkota_name = names(province, kode)
+    errors = [r for r in reasons if r.get("severity", "error") == "error"]
+    summary = (f"Extract {ref.get('file_name') or ''} ditolak: {len(errors)} aturan error gagal; "
+               "file dikarantina dan tidak digabung ke gudang data. "
+               f"(Rejected: {len(errors)} error rule(s) failed; the file is quarantined and not merged.)")
+    details = [f"File: {ref.get('file_name')}"] if ref.get("file_name") else []
+    if ref.get("sha256"):
+        details.append(f"SHA-256: {ref['sha256']}")
+    if ref.get("submission_id") is not None:
+        details.append(f"Submission: {ref['submission_id']}")
+    if ref.get("rows") is not None:
+        details.append(f"Baris (rows): {ref['rows']:,}")
+    if ref.get("quarantine_key"):
+        details.append(f"Karantina (quarantine key): {ref['quarantine_key']}")
+    key = f"rejected:{ref['submission_id']}" if ref.get("submission_id") is not None else ""
+    return Alert(kind="rejected", severity="error", province=province, province_name=province_name,
+                 periode=ref["periode"], kode_kabkota=kode, kabkota_name=kabkota_name, summary=summary,
+                 rules=list(reasons), links=_links(links), details=details, dedup_key=key)
+
+
+def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date | str,
+                  links: dict | None = None, details: list[str] | None = None) -> Alert:
+    """No extract from ``kode_kabkota`` for ``periode`` by the province's deadline day."""
+    province_name, kabkota_name = names(province, kode_kabkota)
+    who = kabkota_name or kode_kabkota
+    summary = (f"Belum ada extract dari {who} untuk periode {periode}; tenggat {deadline} sudah lewat. "
+               f"(No extract for {periode} received by the deadline, {deadline}.)")
+    rule = {"rule": "submission_deadline", "severity": "error", "count": 0,
+            "description": f"File diterima untuk periode {periode}: 0 (files received by {deadline}: 0).",
+            "examples": []}
+    return Alert(kind="missing", severity="error", province=province, province_name=province_name,
+                 periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
+                 rules=[rule], links=_links(links), details=list(details or []),
+                 dedup_key=f"missing:{province}:{periode}:{kode_kabkota}")
+
+
+def integrity_alert(province: str, periode: str, findings: list[dict], kode_kabkota: str | None = None,
+                    links: dict | None = None, details: list[str] | None = None) -> Alert:
+    """A warning: cross-kab/kota findings (one NIK, one programme, two kab/kota; one NIK, two KK).
+
+    ``findings`` are rule dicts like the validation's, with masked examples; the data stays merged.
+    """
+    province_name, kabkota_name = names(province, kode_kabkota)
+    total = sum(f.get("count") or 0 for f in findings)
+    summary = (f"{len(findings)} jenis temuan integritas ({total:,} kasus) pada periode {periode}; "
+               "data tetap digabung, mohon diperiksa. "
+               f"({len(findings)} kinds of cross-kab/kota finding, {total:,} cases; "
+               "the data stays merged, please check.)")
+    return Alert(kind="integrity", severity="warning", province=province, province_name=province_name,
+                 periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
+                 rules=[f | {"severity": f.get("severity") or "warning"} for f in findings],
+                 links=_links(links), details=list(details or []))

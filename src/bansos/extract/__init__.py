@@ -1,0 +1,16 @@
+"""extract: find a kab/kota's file in the landing area, archive it byte for byte under its SHA-256,
+record it in ``raw.submission``; quarantine a rejected one with its reasons."""
+
+from bansos.extract.extract import (
+    Found,
+    LandingNotSettled,
+    find_and_archive,
+    landing_prefix,
+    list_candidates,
+    settle_seconds,
+    unsettled_for,
+)
+from bansos.extract.quarantine import quarantine_key, quarantine_submission
+
+__all__ = ["Found", "LandingNotSettled", "find_and_archive", "landing_prefix", "list_candidates",
+           "quarantine_key", "quarantine_submission", "settle_seconds", "unsettled_for"]

@@ -1,0 +1,228 @@
+"""Find a kab/kota's extract for a month in the landing area, archive it byte for byte, register it.
+
+The landing folder ``landing/<province>/<YYYY-MM>/<kab/kota>/`` is the authority for who sent what
+for which month. Every file found directly in it is archived under its SHA-256 (so the same bytes landed
+twice are one submission) and recorded in ``raw.submission``; the newest one is the kab/kota's
+submission for the month, older ones are kept as superseded. The landing file itself is never changed.
+
+Only what the folder itself holds is taken: a subfolder (``21.71/x/y.csv``) or a symbolic link is
+refused with its reason, logged, recorded once in ``raw.landing_refusal`` and alerted once to the
+kab/kota, so an office that may write under its own folder cannot pass a file off as another's.
+
+A local file is taken once nothing about it has changed for ``BANSOS_LANDING_SETTLE_SECONDS``
+(default 60): a copy over SMB or SFTP or a slow ``cp`` is still growing, and the extract waits for it
+(at most three settle times and five seconds; then the task fails and retries). The file is read
+once, hashed while copied to the archive, and a copy of a file that changed meanwhile is dropped.
+
+Which file is newest: on S3, the order the server received the uploads (LastModified); in a local
+folder, the order the pipeline first saw them (``raw.landing_observation``, by the warehouse's
+clock). A file's own modification time, which ``rsync -t`` or WinSCP copy from the office's PC,
+never puts it before a version already seen, so a correction sent with an old time replaces the file
+it corrects; it may only place a file's landing earlier than its first sight (a backfill of files that
+landed long before the pipeline ran), never later.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from bansos.domain.storage import Listing, ObjectInfo, Store
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import connect
+from bansos.warehouse.submissions import set_status
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+SETTLE_ENV = "BANSOS_LANDING_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 60.0
+
+
+class LandingNotSettled(OSError):
+    """A landing file kept changing for longer than the extract waits: a fault, so the task retries."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the extract step hands to the next task: small references, never data."""
+
+    kode_kabkota: str
+    action: str  # "process", "unchanged" or "missing"
+    submission_id: int | None = None
+    file_name: str | None = None
+    sha256: str | None = None
+    archive_key: str | None = None
+    status: str | None = None
+
+    def to_xcom(self) -> dict:
+        return asdict(self)
+
+
+def landing_prefix(province: str, periode: str, kode_kabkota: str) -> str:
+    return f"landing/{province}/{periode}/{kode_kabkota}"
+
+
+def archive_folder(province: str, periode: str, kode_kabkota: str) -> str:
+    return f"archive/{province}/{periode}/{kode_kabkota}"
+
+
+def archive_key(province: str, periode: str, kode_kabkota: str, sha256: str, name: str) -> str:
+    return f"{archive_folder(province, periode, kode_kabkota)}/{sha256}/{name}"
+
+
+def settle_seconds() -> float:
+    """How long a local file must be unchanged before it is taken (``BANSOS_LANDING_SETTLE_SECONDS``)."""
+    return float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_SECONDS))
+
+
+def unsettled_for(obj: ObjectInfo, settle: float, now: datetime | None = None) -> float:
+    """Seconds until ``obj`` has been unchanged for ``settle`` seconds; 0 if it has (always, on S3)."""
+    if obj.changed is None:
+        return 0.0
+    age = ((now or datetime.now(UTC)) - obj.changed).total_seconds()
+    return max(0.0, settle - age)
+
+
+def _accepted(listing: Listing) -> list[ObjectInfo]:
+    return [o for o in listing.files if o.name.lower().endswith(ACCEPTED_SUFFIXES)]
+
+
+def list_candidates(store: Store, province: str, periode: str, kode_kabkota: str) -> list[ObjectInfo]:
+    """The .csv and .xlsx files directly in the kab/kota's landing folder, by key (settled or not)."""
+    return _accepted(store.listdir(landing_prefix(province, periode, kode_kabkota)))
+
+
+def refusals(listing: Listing) -> list[tuple[str, str]]:
+    """What the folder holds that is never taken, with why: subfolders and symbolic links."""
+    deeper = "folder inside the kab/kota folder; only files directly in <province>/<YYYY-MM>/<kab/kota>/ are taken"
+    return [(key, deeper) for key in listing.folders] + list(listing.refused)
+
+
+def _refusal_alert(store: Store, province: str, periode: str, kode_kabkota: str, key: str, reason: str):
+    from bansos.alert import Alert, names
+
+    province_name, kabkota_name = names(province, kode_kabkota)
+    summary = (f"Isi folder landing tidak diambil: {key.rstrip('/').rsplit('/', 1)[-1]} "
+               f"(not taken from the landing folder: {reason}). Letakkan file langsung di folder kab/kota "
+               "(put the file directly in the kab/kota folder).")
+    rule = {"rule": "landing_path", "severity": "error", "count": None, "description": reason, "examples": []}
+    return Alert(kind="rejected", severity="error", province=province, province_name=province_name,
+                 periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
+                 rules=[rule], details=[f"Path: {store.uri(key)}"])
+
+
+def report_refusals(dsn: str, store: Store, listing: Listing, *, province: str, periode: str,
+                    kode_kabkota: str) -> list[tuple[str, str]]:
+    """Log every refused entry; record each in ``raw.landing_refusal`` and alert it the first time only."""
+    from bansos.alert import send_alert
+
+    refused = refusals(listing)
+    for key, reason in refused:
+        log.warning("%s %s: %s not taken: %s", kode_kabkota, periode, store.uri(key), reason)
+        with connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.read("extract/record_refusal.sql"),
+                        {"province": province, "periode": periode, "kode_kabkota": kode_kabkota,
+                         "source_uri": store.uri(key), "reason": reason})
+            first_time = cur.fetchone() is not None
+        if first_time:
+            send_alert(_refusal_alert(store, province, periode, kode_kabkota, key, reason))
+    return refused
+
+
+def archive_settled(store: Store, listed: ObjectInfo, folder: str, settle: float):
+    """Wait until the file is settled, then archive it under its hash: ``(obj, sha256, key)``, or None if withdrawn.
+
+    The wait is bounded (three settle times and five seconds): a file that keeps changing for longer
+    raises :class:`LandingNotSettled`, so the task fails and Airflow retries it later.
+    """
+    give_up = time.monotonic() + 3 * settle + 5
+    while True:
+        try:
+            obj = store.stat(listed.key)  # pins the version that is hashed, archived and recorded
+        except FileNotFoundError:
+            log.warning("%s was withdrawn while it was being read; skipped", store.uri(listed.key))
+            return None
+        wait = unsettled_for(obj, settle)
+        if wait == 0:
+            try:
+                archived = store.hash_copy(obj, folder)
+            except FileNotFoundError:
+                continue
+            if archived is not None:
+                return obj, *archived
+            log.warning("%s changed while it was archived; the copy is dropped", store.uri(obj.key))
+        if time.monotonic() + wait > give_up:
+            raise LandingNotSettled(f"{store.uri(obj.key)} is still changing after {3 * settle + 5:.0f} s; "
+                                    "it is taken once it has been unchanged for "
+                                    f"{settle:.0f} s ({SETTLE_ENV})")
+        log.info("%s changed %.1f s ago; waiting %.1f s for it to settle", store.uri(obj.key),
+                 settle - wait, wait)
+        time.sleep(wait or 0.2)
+
+
+def landed_at(dsn: str, store: Store, obj: ObjectInfo, *, province: str, periode: str, kode_kabkota: str):
+    """When the file landed, for the order of versions: S3's LastModified, or the first sight of a local file."""
+    if store.server_times:
+        return obj.modified
+    with connect(dsn) as conn, conn.cursor() as cur:
+        sqlfiles.run_script(cur, sqlfiles.read("extract/observe_landing.sql"),
+                            {"province": province, "periode": periode, "kode_kabkota": kode_kabkota,
+                             "source_uri": store.uri(obj.key), "fingerprint": f"{obj.size}:{obj.modified.isoformat()}",
+                             "modified_at": obj.modified})
+        return cur.fetchone()[0]
+
+
+def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> Found:
+    folder = landing_prefix(province, periode, kode_kabkota)
+    listing = store.listdir(folder)
+    report_refusals(dsn, store, listing, province=province, periode=periode, kode_kabkota=kode_kabkota)
+    candidates = _accepted(listing)
+    if not candidates:
+        log.warning("no extract for %s %s in %s", kode_kabkota, periode, store.uri(folder))
+        return Found(kode_kabkota=kode_kabkota, action="missing")
+    settle = settle_seconds()
+    into = archive_folder(province, periode, kode_kabkota)
+    archived = [a for listed in candidates if (a := archive_settled(store, listed, into, settle))]
+    # files first seen together are seen in the order they were placed (ctime), then by name
+    archived.sort(key=lambda a: (a[0].changed or a[0].modified, a[0].key))
+    where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
+    landed = sorted(((landed_at(dsn, store, obj, **where), obj, sha, key) for obj, sha, key in archived),
+                    key=lambda t: (t[0], t[1].key))
+    registered = []
+    for when, obj, sha, key in landed:
+        with connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute(
+                sqlfiles.read("extract/register_submission.sql"),
+                where | {
+                    "source_uri": store.uri(obj.key),
+                    "source_version": obj.version,
+                    "landed_at": when,
+                    "size_bytes": obj.size,
+                    "sha256": sha,
+                    "archive_key": key,
+                },
+            )
+            submission_id, status, is_new = cur.fetchone()
+        log.info(
+            "%s %s: %s (%s bytes, sha256 %s…) -> submission %s%s",
+            kode_kabkota,
+            periode,
+            obj.name,
+            obj.size,
+            sha[:12],
+            submission_id,
+            " (new)" if is_new else "",
+        )
+        registered.append((submission_id, status, obj.name, sha, key))
+    if not registered:
+        return Found(kode_kabkota=kode_kabkota, action="missing")
+    for submission_id, status, *_ in registered[:-1]:
+        if status == "received":  # landed before a newer file and never processed
+            set_status(dsn, submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])
+    submission_id, status, name, sha, key = registered[-1]
+    action = "process" if status in ("received", "staged", "superseded") else "unchanged"
+    return Found(kode_kabkota, action, submission_id, name, sha, key, status)

@@ -1,0 +1,37 @@
+"""Quarantine: a rejected file is copied byte for byte, with its reasons, out of the way of the merge.
+
+``quarantine/<province>/<YYYY-MM>/<kab/kota>/<sha256>/`` holds the file exactly as it landed and a
+``reasons.json`` the kab/kota office can read. The landing file is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bansos.domain.storage import Store
+
+
+def quarantine_key(ref: dict) -> str:
+    return (
+        f"quarantine/{ref['province']}/{ref['periode']}/{ref['kode_kabkota']}/{ref['sha256']}/"
+        f"{ref['file_name']}"
+    )
+
+
+def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
+    key = quarantine_key(ref)
+    store.copy(ref["archive_key"], key)
+    note = {
+        "province": ref["province"],
+        "periode": ref["periode"],
+        "kode_kabkota": ref["kode_kabkota"],
+        "file": ref["file_name"],
+        "sha256": ref["sha256"],
+        "reasons": reasons,
+    }
+    store.put_bytes(
+        key.rsplit("/", 1)[0] + "/reasons.json",
+        json.dumps(note, indent=2, ensure_ascii=False, default=str).encode("utf-8"),
+        "application/json",
+    )
+    return key

@@ -1,0 +1,108 @@
+"""Merge an accepted submission into the warehouse: one kab/kota-month replaced atomically.
+
+Everything happens in one transaction under an advisory lock on (province, periode, kab/kota):
+the rows go into ``core.distribution`` as a new batch (identifiers pseudonymised in SQL), then the
+kab/kota-month's pointer moves to it. Readers see the old month or the new one, never a mix, and the
+replaced batch stays in ``core`` as history. A submission that landed before the one already loaded
+never replaces it, so two corrections racing each other end with the newest file loaded.
+
+Before anything is written, in the same transaction, the merge checks what it merges: its run still
+holds the submission's claim and the submission is ``staged`` (else another run owns the outcome: a
+skip, nothing written), and the checked staging table holds exactly the rows stage recorded (else
+:class:`~bansos.stage.stage.StagingLost`: the task fails and its retry re-stages from the archive). An
+empty table left by a crash (staging is UNLOGGED) never becomes an empty batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+from bansos.merge import keys
+from bansos.stage import StagingLost, staged_rows
+from bansos.warehouse import sqlfiles, submissions
+from bansos.warehouse.database import connect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    action: str  # "loaded", "unchanged", "stale" or "skipped" (another run holds or decided the submission)
+    batch_id: int | None
+    rows: int
+    replaced_batch_id: int | None = None
+
+    def to_xcom(self) -> dict:
+        return asdict(self)
+
+
+def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) -> None:
+    """Fail (and so roll back) unless the run's checked table holds exactly the rows stage recorded."""
+    rows = staged_rows(cur, submission_id, run_id)
+    if recorded is None or rows != recorded:
+        raise StagingLost(
+            f"submission {submission_id}: the staging table holds {'no table' if rows is None else rows} "
+            f"rows where stage recorded {recorded}; staging lost (a crash empties UNLOGGED tables), "
+            "the retry re-stages from the archive"
+        )
+
+
+def merge_submission(
+    dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes, run_id: str
+) -> MergeResult:
+    params = {
+        "submission_id": submission_id,
+        "province": province,
+        "periode": periode,
+        "kode_kabkota": kode_kabkota,
+    }
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
+    with connect(dsn) as conn, conn.cursor() as cur:
+        sqlfiles.run_script(cur, sqlfiles.read("merge/current_version.sql"), params)
+        new_landed, current_submission, current_landed, current_batch, existing_batch = cur.fetchone()
+        if current_submission == submission_id:
+            return MergeResult("unchanged", current_batch, 0)
+        held, recorded = submissions.hold(cur, submission_id, run_id)
+        if not held:
+            return MergeResult("skipped", None, 0)
+        _check_staged(cur, submission_id, run_id, recorded)
+        if current_landed is not None and current_landed > new_landed:
+            log.warning(
+                "%s %s: submission %s landed before the loaded one (%s); kept as history only",
+                kode_kabkota,
+                periode,
+                submission_id,
+                current_submission,
+            )
+            submissions.set_status(dsn, submission_id, "superseded", run_id=run_id, cur=cur)
+            return MergeResult("stale", None, 0)
+        if existing_batch is None:
+            keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
+            sqlfiles.run_script(
+                cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params
+            )
+            batch_id, rows = cur.fetchone()
+        else:  # the same content was loaded before and has come back as the newest file
+            batch_id = existing_batch
+            cur.execute("SELECT row_count FROM core.load_batch WHERE batch_id = %s", (batch_id,))
+            rows = cur.fetchone()[0]
+        sqlfiles.run_script(
+            cur,
+            sqlfiles.read("merge/switch_current.sql"),
+            params
+            | {
+                "batch_id": batch_id,
+                "previous_batch_id": current_batch,
+                "previous_submission_id": current_submission,
+            },
+        )
+    log.info(
+        "%s %s: batch %s loaded (%s rows)%s",
+        kode_kabkota,
+        periode,
+        batch_id,
+        rows,
+        f", replacing batch {current_batch}" if current_batch else "",
+    )
+    return MergeResult("loaded", batch_id, rows, current_batch)

@@ -1,0 +1,321 @@
+"""The monthly pipeline's steps, callable without Airflow: each Airflow task calls one or more of them.
+
+The branch's ``extract`` task runs :func:`extract` then :func:`stage` (after its wait, see
+:mod:`bansos.orchestration.waiting`); ``validate`` and ``merge`` run one step each.
+
+Each step takes and returns small JSON-able references (codes, submission ids, counts), never a
+path on the worker's disk or a DataFrame, so the same DAG runs on Local, Celery or Kubernetes
+executors. Settings come from :mod:`bansos.warehouse.runtime`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bansos.alert import deliver, integrity_alert, missing_alert, notify, record, rejected_alert, retry_pending
+from bansos.domain.config import load_province
+from bansos.extract import extract as extract_mod
+from bansos.extract.quarantine import quarantine_submission
+from bansos.merge import merge as merge_mod
+from bansos.publish import yearly as publish_mod
+from bansos.stage import stage as stage_mod
+from bansos.stage.contract import FileRejected
+from bansos.validate import history
+from bansos.validate import validate as validate_mod
+from bansos.warehouse import database as warehouse
+from bansos.warehouse import reference, runtime, submissions
+
+log = logging.getLogger(__name__)
+
+
+def prepare_warehouse(province: str) -> dict:
+    """Apply pending migrations, (re)apply the roles' grants, refresh reference data and province settings.
+
+    One at a time: a backfill starts several monthly runs together, and one run's GRANTs on the
+    ``ref`` tables while another loads them failed with "tuple concurrently updated".
+    """
+    from bansos.warehouse import roles
+
+    dsn = runtime.warehouse_dsn()
+    with warehouse.exclusive(dsn, "bansos:prepare_warehouse"):
+        applied = warehouse.migrate(dsn)
+        role_setup = roles.ensure_roles(dsn)
+        loaded = reference.sync(dsn, load_province(province))
+    swept = stage_mod.sweep_staging(dsn, submissions.lease_minutes())
+    log.info("warehouse ready: migrations applied %s, roles %s, reference %s", applied or "none", role_setup, loaded)
+    return {"migrations": applied, "roles": role_setup, "reference": loaded, "staging_swept": swept}
+
+
+def extract(province: str, periode: str, kode_kabkota: str) -> dict:
+    found = extract_mod.find_and_archive(
+        runtime.warehouse_dsn(),
+        runtime.store(),
+        province=province,
+        periode=periode,
+        kode_kabkota=kode_kabkota,
+    )
+    return found.to_xcom() | {"province": province, "periode": periode}
+
+
+def _reject(dsn: str, ref: dict, reasons: list[dict], run_id: str, results: list = ()) -> dict:
+    """Quarantine the file with its reasons, record the decision and its alert, tell the people on duty.
+
+    Only while ``run_id`` holds the claim: the row stays locked from that check to the commit of the
+    status, the rule results and the alert, so a file another run has decided meanwhile is never
+    quarantined, and a submission is never rejected without its alert pending (keyed by the submission,
+    so a retry records it once); a channel that is down gets it later.
+    """
+    store = runtime.store()
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        held, _ = submissions.hold(cur, ref["submission_id"], run_id)
+        if not held:
+            return _skip(dsn, ref, run_id)
+        key = quarantine_submission(store, ref, reasons)
+        links = {"Data Docs": ref.get("data_docs"), "Quarantine": store.uri(key)}
+        alert_id = record(cur, rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
+        submissions.set_status(
+            dsn, ref["submission_id"], "rejected", reasons=reasons, quarantine_key=key, run_id=run_id, cur=cur
+        )
+        validate_mod.record(cur, ref["submission_id"], run_id, results)
+    stage_mod.drop_staging(dsn, ref["submission_id"], run_id)
+    rules = "; ".join(r["rule"] for r in reasons)
+    log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"], rules, key)
+    sent = deliver(dsn, alert_id)
+    return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons, "alerted": sent}
+
+
+def _skip(dsn: str, ref: dict, run_id: str) -> dict:
+    """End the branch without writing: another run holds the submission, or it is decided already.
+
+    The run's own staging tables (if it made any) go: the other run has its own.
+    """
+    why = submissions.why_not_held(dsn, ref["submission_id"], run_id)
+    log.warning("%s %s: submission %s %s; this run (%s) leaves it", ref["kode_kabkota"], ref["periode"],
+                ref["submission_id"], why, run_id)
+    stage_mod.drop_staging(dsn, ref["submission_id"], run_id)
+    return ref | {"action": "skipped", "reason": why}
+
+
+def _stage_from_archive(dsn: str, ref: dict, run_id: str) -> stage_mod.StageResult:
+    return stage_mod.stage_submission(
+        dsn,
+        runtime.store(),
+        submission_id=ref["submission_id"],
+        archive_key=ref["archive_key"],
+        province=ref["province"],
+        periode=ref["periode"],
+        kode_kabkota=ref["kode_kabkota"],
+        run_id=run_id,
+    )
+
+
+def stage(found: dict, run_id: str) -> dict:
+    """Claim the submission for ``run_id`` and stage it; a submission another run holds is skipped."""
+    dsn = runtime.warehouse_dsn()
+    if not submissions.claim(dsn, found["submission_id"], run_id):
+        return _skip(dsn, found, run_id)
+    try:
+        result = _stage_from_archive(dsn, found, run_id)
+    except FileRejected as exc:
+        return _reject(
+            dsn,
+            found,
+            [
+                {
+                    "rule": exc.code,
+                    "severity": "error",
+                    "count": None,
+                    "description": exc.message,
+                    "examples": [],
+                }
+            ],
+            run_id,
+        )
+    if not submissions.set_status(dsn, found["submission_id"], "staged", row_count=result.rows, run_id=run_id):
+        return _skip(dsn, found, run_id)  # taken over while the COPY ran
+    notes = []
+    if result.layout.unknown_columns:
+        notes.append(f"unknown columns ignored: {', '.join(result.layout.unknown_columns)}")
+    return found | {
+        "action": "process",
+        "rows": result.rows,
+        "format": result.layout.format,
+        "encoding": result.layout.encoding,
+        "delimiter": result.layout.delimiter,
+        "unknown_columns": result.layout.unknown_columns,
+        "notes": notes,
+    }
+
+
+def _still_staged(dsn: str, ref: dict, run_id: str) -> bool:
+    """Renew the claim and make sure the run's staging holds the rows stage recorded, before a step uses it.
+
+    False if the run no longer holds the claim. Staging gone or short (a crash empties UNLOGGED
+    tables, a sweep drops those of a lapsed claim) is re-staged from the archive, the same bytes
+    under their checksum; if that still disagrees with the count stage recorded, the task fails.
+    """
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        held, recorded = submissions.hold(cur, ref["submission_id"], run_id)
+    if not held:
+        return False
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        rows = stage_mod.staged_rows(cur, ref["submission_id"], run_id)
+    if rows == recorded and rows is not None:
+        return True
+    log.warning("%s %s: staging of submission %s holds %s rows, stage recorded %s; re-staging from %s",
+                ref["kode_kabkota"], ref["periode"], ref["submission_id"], rows, recorded, ref["archive_key"])
+    try:
+        again = _stage_from_archive(dsn, ref, run_id).rows
+    except FileRejected as exc:  # these bytes were staged before: a fault, not a finding
+        raise stage_mod.StagingLost(f"re-staging submission {ref['submission_id']} failed: {exc.message}") from exc
+    if again != recorded:
+        raise stage_mod.StagingLost(
+            f"submission {ref['submission_id']}: re-staged {again} rows from the archive, stage recorded {recorded}"
+        )
+    return True
+
+
+def validate(staged: dict, run_id: str) -> dict:
+    dsn = runtime.warehouse_dsn()
+    if not _still_staged(dsn, staged, run_id):
+        return _skip(dsn, staged, run_id)
+    extra = []
+    if staged.get("unknown_columns"):
+        extra.append(
+            validate_mod.RuleResult(
+                rule="unknown_columns",
+                severity="warning",
+                success=False,
+                description="Kolom di luar template diabaikan: "
+                + ", ".join(staged["unknown_columns"])
+                + ". (Columns outside the template were ignored.)",
+                unexpected_count=len(staged["unknown_columns"]),
+            )
+        )
+    store = runtime.store()
+    parameters = history.row_count_bounds(dsn, staged["province"], staged["periode"], staged["kode_kabkota"])
+    verdict = validate_mod.validate_submission(dsn, store, staged, run_id, parameters, extra)
+    docs = {"data_docs": store.uri(verdict.data_docs_key)}
+    if not verdict.accepted:
+        return _reject(dsn, staged | docs, verdict.reasons(), run_id, verdict.results)
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        held, _ = submissions.hold(cur, staged["submission_id"], run_id)
+        if held:
+            validate_mod.record(cur, staged["submission_id"], run_id, verdict.results)
+    if not held:
+        return _skip(dsn, staged | docs, run_id)
+    return staged | docs | {"action": "process", "warnings": [r.rule for r in verdict.failed_warnings]}
+
+
+def merge(validated: dict, run_id: str) -> dict:
+    dsn = runtime.warehouse_dsn()
+    if not _still_staged(dsn, validated, run_id):
+        return _skip(dsn, validated, run_id)
+    result = merge_mod.merge_submission(
+        dsn,
+        submission_id=validated["submission_id"],
+        province=validated["province"],
+        periode=validated["periode"],
+        kode_kabkota=validated["kode_kabkota"],
+        key=runtime.pseudonym_key(),
+        run_id=run_id,
+    )
+    if result.action == "skipped":
+        return _skip(dsn, validated, run_id)
+    stage_mod.drop_staging(dsn, validated["submission_id"], run_id)
+    keep = ("kode_kabkota", "periode", "submission_id", "file_name", "data_docs", "warnings")
+    return {k: validated[k] for k in keep if k in validated} | result.to_xcom()
+
+
+def end_failed_branch(province: str, periode: str, kode_kabkota: str, run_id: str) -> None:
+    """After a branch's task failed for good: drop the run's staging tables of that kab/kota-month (clear
+    NIK, names and birth dates must not stay behind) and give up its claim, so the next run need not wait
+    for the lease."""
+    dsn = runtime.warehouse_dsn()
+    for submission_id in submissions.release(dsn, province, periode, kode_kabkota, run_id):
+        stage_mod.drop_staging(dsn, submission_id, run_id)
+    log.info("%s %s: staging of run %s dropped, claims released", kode_kabkota, periode, run_id)
+
+
+def on_branch_failure(context) -> None:
+    """``on_failure_callback`` of a branch's tasks (after their last retry): :func:`end_failed_branch`.
+
+    Finds the kab/kota-month in the task's reference argument (validate, merge) or on the extract
+    operator itself. Never raises: a failing cleanup is logged and left to the next run's sweep, so it
+    cannot hide the task's own error.
+    """
+    task = context["task"]
+    try:
+        refs = [v for v in (getattr(task, "op_kwargs", None) or {}).values() if isinstance(v, dict)]
+        where = refs[0] if refs else {"province": task.province, "periode": task.periode,
+                                       "kode_kabkota": task.kode_kabkota}
+        end_failed_branch(where["province"], where["periode"], where["kode_kabkota"], context["run_id"])
+    except Exception:  # noqa: BLE001 - the next run's sweep drops what is left
+        log.exception("cleanup of the failed branch did not finish; the next run's prepare sweeps it")
+
+
+def publish(province: str, periode: str) -> dict:
+    """Refresh the monthly marts of the period's year and record which batches the published figures rest on.
+
+    The regional breakdown is left to the publish DAG, which this run's Asset event triggers (see
+    :mod:`bansos.publish.marts`).
+    """
+    from bansos.publish import lineage, marts
+
+    dsn = runtime.warehouse_dsn()
+    tahun = int(periode[:4])
+    with warehouse.connect(dsn) as conn, conn.cursor() as cur:
+        written = marts.refresh(cur, province, tahun, None, only=marts.MONTHLY)
+        publication_id, is_new = lineage.record_publication(dsn, province, tahun, cur=cur)
+    table = publish_mod.yearly_table(dsn, load_province(province), tahun)
+    log.info(
+        "marts of %s refreshed (%s); publication %s%s\n%s",
+        tahun,
+        written,
+        publication_id,
+        " (new)" if is_new else " (unchanged)",
+        table.render(),
+    )
+    return {
+        "province": province,
+        "tahun": tahun,
+        "marts": written,
+        "publication_id": publication_id,
+        "kk_sum_programmes": table.kk_sum_programmes,
+        "kk_distinct": table.kk_distinct,
+    }
+
+
+def integrity(province: str, periode: str) -> dict:
+    """After every branch merged: findings across kab/kota, recorded and alerted as a warning."""
+    from bansos.validate import integrity as integrity_mod
+
+    dsn = runtime.warehouse_dsn()
+    findings = integrity_mod.check_month(dsn, province, periode)
+    rules = integrity_mod.as_rules(findings)
+    alert_id = notify(dsn, integrity_alert(province, periode, rules)) if rules else None
+    return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alert_id": alert_id}
+
+
+def report(province: str, periode: str, now=None, run_id: str | None = None) -> dict:
+    """Log which kab/kota are loaded, missing, rejected or being processed by another run (``elsewhere``);
+    alert the missing ones once the deadline passed.
+
+    Then send every alert a channel still owes (this run's or an earlier one's); alerts still pending
+    after that are logged, not failed on: the decisions stand and the next run retries them.
+    """
+    from bansos.domain.deadline import deadline_for, passed
+    from bansos.publish import report as report_mod
+
+    dsn = runtime.warehouse_dsn()
+    statuses = report_mod.period_status(dsn, province, periode, run_id)
+    log.info("%s", report_mod.render(province, periode, statuses))
+    deadline = deadline_for(load_province(province), periode)
+    if passed(deadline, now):
+        store = runtime.store()
+        for s in statuses:
+            if s.state == "missing":
+                landing = store.uri(f"landing/{province}/{periode}/{s.kode}/")
+                notify(dsn, missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing}))
+    retry_pending(dsn)
+    return {s.kode: s.state for s in statuses}

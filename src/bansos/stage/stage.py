@@ -1,0 +1,174 @@
+"""Stage a received file into PostgreSQL with one COPY, then build the checked table the suite reads.
+
+Memory stays flat whatever the file size: the archived object is streamed from the store straight
+into ``COPY ... FROM STDIN`` (an XLSX workbook is first converted to a CSV spool). PostgreSQL
+parses the CSV and converts Windows code pages; a ragged row fails the COPY with its line number,
+which becomes the rejection reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from bansos.domain.storage import Store
+from bansos.stage import contract
+from bansos.stage.contract import FileRejected
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import connect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    rows: int
+    layout: contract.FileLayout
+
+
+def _copy_error_reason(exc: psycopg2.Error) -> FileRejected:
+    context = (exc.diag.context or "") if exc.diag else ""
+    line = re.search(r"line (\d+)", context)
+    where = f"Baris {line.group(1)}: " if line else ""
+    message = (exc.diag.message_primary or str(exc)).strip()
+    if "extra data after last expected column" in message or "missing data for column" in message:
+        return FileRejected(
+            "ragged_rows",
+            f"{where}jumlah kolom tidak sama dengan header (cek pemisah kolom dan tanda kutip).",
+        )
+    if "unterminated CSV quoted field" in message:
+        return FileRejected("unterminated_quote", f'{where}tanda kutip (") tidak ditutup.')
+    if "invalid byte sequence" in message or "character with byte sequence" in message:
+        return FileRejected(
+            "bad_encoding", f"{where}karakter tidak dapat dibaca; simpan file sebagai CSV UTF-8."
+        )
+    return FileRejected("unreadable_csv", f"{where}file tidak dapat dibaca sebagai CSV: {message}")
+
+
+def stage_submission(
+    dsn: str,
+    store: Store,
+    *,
+    submission_id: int,
+    archive_key: str,
+    province: str,
+    periode: str,
+    kode_kabkota: str,
+    run_id: str,
+) -> StageResult:
+    """COPY the archived file into ``staging.submission_<id>_<run>_raw`` and build ``..._checked``.
+
+    Raises FileRejected when the file cannot be read as the template.
+    """
+    raw = sqlfiles.staging_table(submission_id, "raw", run_id)
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
+    with store.open(archive_key) as head_stream:
+        head = head_stream.read(8)
+    if contract.is_xlsx(head, archive_key):
+        with store.open(archive_key) as src:
+            layout, stream = contract.xlsx_to_csv(src)
+    else:
+        with store.open(archive_key) as src:
+            layout = _inspect_seekable(src)
+        stream = store.open(archive_key)
+    try:
+        with connect(dsn) as conn, conn.cursor() as cur:
+            extra = sql.SQL("").join(
+                sql.SQL(", {} text").format(sql.Identifier(c))
+                for c in layout.columns
+                if c.startswith("extra_")
+            )
+            cur.execute(sqlfiles.compose("stage/create_raw.sql", raw=raw, extra_columns=extra))
+            copy = sqlfiles.compose(
+                "stage/copy_raw.sql",
+                raw=raw,
+                columns=sql.SQL(", ").join(sql.Identifier(c) for c in layout.columns),
+                delimiter=sql.Literal(layout.delimiter),
+                encoding=sql.Literal(layout.encoding),
+            )
+            try:
+                cur.copy_expert(copy.as_string(cur), stream)
+            except psycopg2.DataError as exc:
+                raise _copy_error_reason(exc) from exc
+            rows = cur.rowcount
+            if rows <= 0:
+                raise FileRejected("no_rows", "File tidak berisi baris data.")
+            cur.execute(
+                sqlfiles.compose("stage/build_checked.sql", raw=raw, checked=checked),
+                {"province": province, "periode": periode, "kode_kabkota": kode_kabkota},
+            )
+            cur.execute(sql.SQL("DROP TABLE {}").format(raw))
+    finally:
+        stream.close()
+    log.info(
+        "staged submission %s: %s rows (%s, %s, delimiter %r)",
+        submission_id,
+        rows,
+        layout.format,
+        layout.encoding,
+        layout.delimiter,
+    )
+    return StageResult(rows=rows, layout=layout)
+
+
+def _inspect_seekable(src) -> contract.FileLayout:
+    """``inspect_csv`` needs to seek; S3 bodies cannot, so spool them first (bounded by a temp file)."""
+    if hasattr(src, "seekable") and src.seekable():
+        return contract.inspect_csv(src)
+    import tempfile
+
+    with tempfile.TemporaryFile() as spool:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            spool.write(block)
+        spool.seek(0)
+        return contract.inspect_csv(spool)
+
+
+class StagingLost(RuntimeError):
+    """The checked table does not hold the rows stage recorded (gone, or emptied by a crash: staging is
+    UNLOGGED); a fault of the run, never a finding about the file. The step's retry re-stages from the archive."""
+
+
+def staged_rows(cur, submission_id: int, run_id: str) -> int | None:
+    """Rows in the run's checked table, None if it is gone (the caller's transaction is then aborted)."""
+    checked = sqlfiles.staging_table(submission_id, "checked", run_id)
+    try:
+        cur.execute(sqlfiles.compose("stage/count_checked.sql", checked=checked))
+    except psycopg2.errors.UndefinedTable:
+        return None
+    return cur.fetchone()[0]
+
+
+def drop_staging(dsn: str, submission_id: int, run_id: str) -> None:
+    """Remove one run's staging tables of a submission (identifiers must not outlive the branch)."""
+    with connect(dsn) as conn, conn.cursor() as cur:
+        for kind in ("raw", "checked"):
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind, run_id))
+            )
+
+
+def _sweepable(table: str, submission_id: int | None, live_claim: str | None) -> bool:
+    """A staging table no live claim uses: its submission decided or unknown, unclaimed, its claim older
+    than the lease, or held by another run than the one that made the table."""
+    if submission_id is None or live_claim is None:
+        return True
+    return not table.startswith(f"submission_{submission_id}_{sqlfiles.run_token(live_claim)}_")
+
+
+def sweep_staging(dsn: str, lease_minutes: int) -> list[str]:
+    """Drop staging tables left behind: by a branch killed without its failure callback, a run taken over,
+    or a submission decided since. Returns the names dropped."""
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sqlfiles.read("claim/staging_tables.sql"), {"lease_minutes": lease_minutes})
+        leftovers = [table for table, sid, _status, live in cur.fetchall() if _sweepable(table, sid, live)]
+        for table in leftovers:
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("staging", table)))
+    if leftovers:
+        log.warning("dropped %s staging table(s) left behind: %s", len(leftovers), ", ".join(leftovers))
+    return leftovers

@@ -1,0 +1,321 @@
+"""Validate a staged submission with the Great Expectations suite kept in ``expectations/``.
+
+The suite runs inside PostgreSQL (a GX SQL datasource over ``staging.submission_<id>_checked``), so
+a million-row extract is checked without loading it into the worker's memory. Rules of severity
+``critical`` are errors: one failing rejects the extract. ``warning`` rules are recorded and the
+extract is merged. Every outcome lands in ``dq.rule_result`` with masked examples only, and the
+GX Data Docs of the validation are published under ``datadocs/`` in the data root, where alerts
+link to them. The rules read facts computed in SQL (booleans, masked keys), not identifiers, so
+neither the results nor the Data Docs carry personal data. A rule that could not run (its query
+raised) is a fault of the run, not a finding: validation raises and the task retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bansos.domain.privacy import mask_value
+from bansos.domain.resources import EXPECTATIONS_DIR
+from bansos.domain.storage import Store
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import sqlalchemy_url
+
+log = logging.getLogger(__name__)
+
+SUITE_FILE = EXPECTATIONS_DIR / "monthly_extract.json"
+EXAMPLE_KEYS = ["source_line", "nik_masked"]
+MAX_EXAMPLES = 5
+SEVERITY = {"critical": "error", "warning": "warning", "info": "warning"}
+DOCS_CONTENT_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    description: str
+    severity: str  # "error" or "warning"
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_pct: float | None = None
+    examples: list = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    accepted: bool
+    results: list[RuleResult]
+    data_docs_key: str | None = None
+
+    @property
+    def failed_errors(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.success and r.severity == "error"]
+
+    @property
+    def failed_warnings(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    def reasons(self) -> list[dict]:
+        return [
+            {
+                "rule": r.rule,
+                "severity": r.severity,
+                "count": r.unexpected_count,
+                "description": r.description,
+                "examples": r.examples,
+            }
+            for r in self.failed_errors + self.failed_warnings
+        ]
+
+
+def load_suite_json(path: Path = SUITE_FILE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _examples(result: dict) -> list:
+    index = result.get("partial_unexpected_index_list")
+    if index:
+        rows = [{k: row.get(k) for k in EXAMPLE_KEYS if k in row} for row in index[:MAX_EXAMPLES]]
+    else:
+        rows = (result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]
+    return mask_value(rows)
+
+
+class RulesCouldNotRun(RuntimeError):
+    """Rules whose queries raised (a timeout, a lost connection, a missing table): a fault of the run.
+
+    Not a finding about the file, so no verdict: the task fails and Airflow retries it. The message
+    names the rules and the first line of each error, masked, never a row's values.
+    """
+
+    def __init__(self, submission_id: int, errors: dict[str, str]):
+        self.errors = errors
+        listed = "; ".join(f"{rule}: {error}" for rule, error in errors.items())
+        super().__init__(f"submission {submission_id}: {len(errors)} rule(s) could not run: {listed}")
+
+
+def _run_errors(exception_info) -> list[str]:
+    """The errors GX caught while computing a rule, from either form of its ``exception_info``.
+
+    GX 1.24 gives one ``{"raised_exception", "exception_message", ...}`` for an error raised while
+    evaluating the expectation, and a dict of those keyed by metric id for metrics whose queries failed.
+    """
+    if not exception_info:
+        return []
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    return [
+        str(info.get("exception_message") or "unknown error")
+        for info in infos
+        if isinstance(info, dict) and info.get("raised_exception")
+    ]
+
+
+def _first_line(message: str, limit: int = 200) -> str:
+    """An error's first line, shortened and masked (drivers append the statement and its parameters)."""
+    line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    return mask_value(line[:limit])
+
+
+def _rules_that_could_not_run(outcome) -> dict[str, str]:
+    errors = {}
+    for r in outcome.results:
+        messages = _run_errors(r.exception_info)
+        if messages:
+            config = r.expectation_config
+            rule = (config.meta or {}).get("rule") or f"{config.type}:{config.kwargs.get('column', '')}"
+            errors[rule] = _first_line(messages[0])
+    return errors
+
+
+def _translate(outcome) -> list[RuleResult]:
+    results = []
+    for r in outcome.results:
+        config = r.expectation_config
+        meta = config.meta or {}
+        result = r.result or {}
+        severity = getattr(config.severity, "value", config.severity) or "critical"
+        rule = meta.get("rule") or f"{config.type}:{config.kwargs.get('column', '')}"
+        unexpected = result.get("unexpected_count")
+        if unexpected is None and not r.success and "observed_value" in result:
+            unexpected = result["observed_value"]  # table-level rules: the observed row count
+        results.append(
+            RuleResult(
+                rule=rule,
+                description=meta.get("description", config.type),
+                severity=SEVERITY.get(str(severity).lower(), "error"),
+                success=bool(r.success),
+                element_count=result.get("element_count"),
+                unexpected_count=unexpected,
+                unexpected_pct=result.get("unexpected_percent"),
+                examples=_examples(result),
+            )
+        )
+    return results
+
+
+def _cache_data_docs_templates() -> None:
+    """Keep GX's compiled Data Docs templates between validations (Jinja's bytecode cache).
+
+    GX builds a new Jinja environment for every page it renders, so each validation compiled the
+    same fifty templates again: about a second of CPU per validate task under load, seven tasks per
+    monthly run. Jinja's own ``FileSystemBytecodeCache`` (a private folder in the temp dir, keyed by
+    each template's source checksum) lets every process after the first load them compiled.
+    """
+    from great_expectations.render.view import view
+
+    if getattr(view.DefaultJinjaView, "_bansos_cached", False):
+        return
+    from jinja2 import FileSystemBytecodeCache
+
+    cache = FileSystemBytecodeCache()
+    compile_each_time = view.DefaultJinjaView.__init__
+
+    def init(self, *args, **kwargs):
+        compile_each_time(self, *args, **kwargs)
+        self.env.bytecode_cache = cache
+
+    view.DefaultJinjaView.__init__ = init
+    view.DefaultJinjaView._bansos_cached = True
+
+
+def _drop_config_variables_template(docs_dir: Path) -> None:
+    """Remove the ``config_variables.yml`` template GX writes into a new file-mode project.
+
+    Nothing here uses config variables (the connection string is passed in code), but GX reads and
+    parses that file, a page of YAML comments, each time it substitutes variables in a config:
+    about seventy times per validation, a tenth of a validate task's CPU. A missing file is
+    GX's documented "no variables" case.
+    """
+    (docs_dir / "gx" / "uncommitted" / "config_variables.yml").unlink(missing_ok=True)
+
+
+def _quiet_gx() -> None:
+    warnings.filterwarnings("ignore", message=".*generic SQLDatasource.*")
+    warnings.filterwarnings("ignore", message=".*schema_name. is deprecated.*")
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_suite(
+    dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
+) -> tuple[list[RuleResult], Path | None]:
+    """Run the suite through a GX checkpoint whose action builds Data Docs in ``docs_dir``.
+
+    Returns the rule results and the validation's Data Docs page (relative to ``docs_dir``).
+    Raises :class:`RulesCouldNotRun` when a rule's query failed, before anything is published or
+    recorded: a rule that did not run says nothing about the file.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # 4-6 s to import: only inside the task, never at DAG parse time
+
+    _quiet_gx()
+    _cache_data_docs_templates()
+    table = sqlfiles.staging_table(submission_id, "checked", run_id)
+    schema_name, table_name = table.strings
+    context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    _drop_config_variables_template(docs_dir)
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_sql("warehouse", connection_string=sqlalchemy_url(dsn))
+    asset = source.add_table_asset(
+        f"submission_{submission_id}", table_name=table_name, schema_name=schema_name
+    )
+    batch = asset.add_batch_definition_whole_table("whole")
+    suite = context.suites.add(gx.ExpectationSuite(**load_suite_json(suite_path)))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"submission_{submission_id}", data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"submission_{submission_id}",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": EXAMPLE_KEYS,
+                "partial_unexpected_count": MAX_EXAMPLES,
+            },
+        )
+    )
+    outcome = checkpoint.run(expectation_parameters=parameters)
+    (suite_result,) = outcome.run_results.values()
+    errors = _rules_that_could_not_run(suite_result)
+    if errors:
+        raise RulesCouldNotRun(submission_id, errors)
+    site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    pages = sorted((site / "validations").rglob("*.html")) if site.exists() else []
+    return _translate(suite_result), (pages[-1].relative_to(site) if pages else None)
+
+
+def publish_data_docs(store: Store, docs_dir: Path, prefix: str) -> None:
+    """Copy the generated Data Docs site into the store under ``prefix``."""
+    site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            content_type = DOCS_CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+            store.put_bytes(f"{prefix}/{path.relative_to(site).as_posix()}", path.read_bytes(), content_type)
+
+
+def record(cur, submission_id: int, run_id: str, results: list[RuleResult]) -> None:
+    """Record every rule's outcome in the caller's transaction: the one that changes the verdict's status,
+    so only the run holding the submission's claim records, and once."""
+    for r in results:
+        cur.execute(
+            sqlfiles.read("validate/insert_rule_result.sql"),
+            {
+                "submission_id": submission_id,
+                "run_id": run_id,
+                "rule": r.rule,
+                "description": r.description,
+                "severity": r.severity,
+                "success": r.success,
+                "element_count": r.element_count,
+                "unexpected_count": r.unexpected_count,
+                "unexpected_pct": r.unexpected_pct,
+                "examples": json.dumps(r.examples, default=str),
+            },
+        )
+
+
+def data_docs_prefix(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
+    return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{submission_id}"
+
+
+def validate_submission(
+    dsn: str, store: Store, ref: dict, run_id: str, parameters: dict, extra: list[RuleResult] = ()
+) -> Verdict:
+    """Run the suite, publish its Data Docs, and decide; the caller records the outcome (:func:`record`)."""
+    submission_id = ref["submission_id"]
+    with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
+        suite_results, page = run_suite(dsn, submission_id, run_id, parameters, Path(tmp))
+        prefix = data_docs_prefix(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
+        publish_data_docs(store, Path(tmp), prefix)
+    results = list(extra) + suite_results
+    docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"
+    verdict = Verdict(
+        accepted=not any(not r.success and r.severity == "error" for r in results),
+        results=results,
+        data_docs_key=docs_key,
+    )
+    for r in verdict.failed_errors + verdict.failed_warnings:
+        log.warning(
+            "submission %s: %s %s failed on %s rows (%s)",
+            submission_id,
+            r.severity,
+            r.rule,
+            r.unexpected_count,
+            r.examples,
+        )
+    return verdict

@@ -1,0 +1,68 @@
+"""Loads the Kemendagri region codes and the province configuration into the ``ref`` schema.
+
+Validation rules join staged rows to these tables (is this kecamatan inside the submitting
+kab/kota? is this NIK prefix a code that exists or existed?), so they must match the files in
+``include/reference/`` and ``include/config/``. The CSVs are COPYed only when their checksum changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+
+from bansos.domain.config import Province
+from bansos.domain.resources import REFERENCE_DIR
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import connect
+
+log = logging.getLogger(__name__)
+
+DATASETS = {
+    "wilayah.csv": "reference/load_region.sql",
+    "wilayah_history.csv": "reference/load_region_history.sql",
+}
+
+
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sync(dsn: str, province: Province) -> list[str]:
+    """Bring ``ref`` up to date; returns the reference files that were (re)loaded."""
+    loaded = []
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('bansos:reference'))")
+        cur.execute("SELECT name, checksum FROM ref.dataset")
+        known = dict(cur.fetchall())
+        for name, sql_file in DATASETS.items():
+            path = REFERENCE_DIR / name
+            checksum = _sha256(path)
+            if known.get(name) == checksum:
+                continue
+            log.info("loading reference %s", name)
+            with open(path, encoding="utf-8") as fh:
+                sqlfiles.run_script(cur, sqlfiles.read(sql_file), stream=fh)
+            cur.execute(
+                "INSERT INTO ref.dataset (name, checksum) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, loaded_at = now()",
+                (name, checksum),
+            )
+            loaded.append(name)
+        cur.execute(
+            sqlfiles.read("reference/upsert_province.sql"),
+            {
+                "kode": province.kode,
+                "nama": province.nama,
+                "timezone": province.timezone,
+                "deadline_day": province.deadline_day,
+                "kabkota": json.dumps([dataclasses.asdict(k) for k in province.kabkota]),
+                "programmes": json.dumps([dataclasses.asdict(p) for p in province.programmes]),
+            },
+        )
+    return loaded

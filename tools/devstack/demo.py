@@ -1,0 +1,234 @@
+"""``make demo``: Kepulauan Riau 2022 through the real Airflow scheduler, then the province's table.
+
+Lands the synthetic 2022 extracts (only files whose bytes changed, so a second demo changes
+nothing), starts the stack, backfills the twelve months of 2022 and prints the yearly table
+programme x kab/kota from the warehouse, with the Airflow UI address and login.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bansos.domain.config import load_province
+from bansos.domain.storage import LocalStore, open_store
+from bansos.publish import publication
+from bansos.publish import yearly as publish
+from tools.devstack import stack as stack_mod
+
+log = logging.getLogger(__name__)
+
+PROVINCE = "21"
+DAG_ID = f"bansos_monthly_{PROVINCE}"
+YEAR = 2022
+# The logical date of a month's run is its interval start (the 1st, 02:00 WIB); these bounds take
+# January to December 2022 and nothing else.
+FROM_DATE = f"{YEAR}-01-01T00:00:00+07:00"
+TO_DATE = f"{YEAR}-12-31T00:00:00+07:00"
+# After the year is loaded, Kota Batam sends a faulty correction for December: it must be rejected,
+# quarantined and alerted, while the accepted December file stays and the 2022 table stays exact.
+CORRECTION_KABKOTA, CORRECTION_PERIODE, CORRECTION_DEFECT = "21.71", "2022-12", "nik_scientific"
+CORRECTION_RUN_ID = "koreksi_batam_2022_12"
+LATE_2022 = {("21.05", "2022-02"), ("21.05", "2022-07")}  # Anambas sent two months after the deadline
+PUBLISH_DAG_ID = f"bansos_publish_{PROVINCE}"
+
+
+def land(data_root: str, files_root: Path, landed_at=None) -> int:
+    """Copy generated files into the landing area unless the same bytes are already there.
+
+    ``landed_at(periode, kode_kabkota)`` may give a landing time to stamp on a local file (its mtime),
+    so the completeness matrix shows what an office's sending habits would; S3 stamps its own time.
+    """
+    store = open_store(data_root, s3_client_factory=_s3_client)
+    changed = 0
+    for path in sorted(files_root.rglob("*")):
+        if not path.is_file():
+            continue
+        key = "landing/" + path.relative_to(files_root).as_posix()
+        data = path.read_bytes()
+        if store.exists(key):
+            with store.open(key) as fh:
+                if fh.read() == data:
+                    continue
+        store.put_bytes(key, data, "text/csv")
+        changed += 1
+        if landed_at is not None and isinstance(store, LocalStore):
+            _, _, periode, kode, _ = key.split("/", 4)
+            stamp = landed_at(periode, kode).timestamp()
+            os.utime(store.root / key, (stamp, stamp))
+    return changed
+
+
+def typical_landing(periode: str, kode_kabkota: str) -> datetime:
+    """When Kepri's offices sent their 2022 files: the 5th of the next month, Anambas late twice."""
+    year, month = int(periode[:4]), int(periode[5:7])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    day = 14 if (kode_kabkota, periode) in LATE_2022 else 5
+    return datetime(year, month, day, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def _s3_client():
+    from bansos.warehouse.runtime import _s3_client
+
+    return _s3_client()
+
+
+def land_kepri_2022(data_root: str) -> int:
+    from tools.synthetic.kepri2022 import write_kepri_2022
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_kepri_2022(Path(tmp))
+        return land(data_root, Path(tmp), landed_at=typical_landing)
+
+
+def land_faulty_correction(data_root: str) -> int:
+    """A correction from Kota Batam for December whose NIKs Excel turned into 3.17E+15."""
+    from tools.synthetic.defects import write_defective_extract
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_defective_extract(Path(tmp), CORRECTION_DEFECT, CORRECTION_KABKOTA, CORRECTION_PERIODE)
+        return land(data_root, Path(tmp))
+
+
+def enable_publishing(stack: stack_mod.Stack) -> None:
+    """Unpause the publish DAG: from now on every monthly run's Asset event triggers a publication.
+
+    Done after the backfill, so the year is published once (by the correction run's event) rather
+    than after each of the twelve months while they load.
+    """
+    api = stack.api()
+    api.wait_for_dag(PUBLISH_DAG_ID)
+    api.patch(f"/dags/{PUBLISH_DAG_ID}", {"is_paused": False})
+
+
+def run_correction(stack: stack_mod.Stack, timeout: float = 600) -> dict:
+    """Run December again for the correction (once: the run id is fixed); returns the run."""
+    api = stack.api()
+    enable_publishing(stack)
+    runs = {r["dag_run_id"]: r for r in api.dag_runs(DAG_ID)}
+    if CORRECTION_RUN_ID not in runs:
+        api.trigger(DAG_ID, conf={"periode": CORRECTION_PERIODE}, run_id=CORRECTION_RUN_ID)
+    finished = api.wait_runs_finished(DAG_ID, len(runs) + (CORRECTION_RUN_ID not in runs), timeout=timeout)
+    return next(r for r in finished if r["dag_run_id"] == CORRECTION_RUN_ID)
+
+
+def wait_for_publication(stack: stack_mod.Stack, after: str | None = None, timeout: float = 900) -> list[dict]:
+    """Wait until the publish DAG, triggered by the monthly runs' Asset events, has nothing left to do.
+
+    ``after`` is when the last monthly run started (ISO), if no other monthly run ended after it:
+    once a publish run queued after it has finished, nothing is left. Otherwise the wait gives a
+    last event a few seconds to become a run.
+    """
+    import time
+
+    api = stack.api()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api.dag_runs(PUBLISH_DAG_ID)
+        if runs and all(r["state"] in ("success", "failed") for r in runs):
+            if after and any(_instant(r["queued_at"]) >= _instant(after) for r in runs if r.get("queued_at")):
+                return runs
+            time.sleep(5)  # a last event may still be turning into a run
+            again = api.dag_runs(PUBLISH_DAG_ID)
+            if len(again) == len(runs) and all(r["state"] in ("success", "failed") for r in again):
+                return again
+        time.sleep(3)
+    raise TimeoutError(f"{PUBLISH_DAG_ID} still running after {timeout}s")
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def rejection_summary(stack: stack_mod.Stack) -> list[str]:
+    """Where a newcomer finds the rejected correction: reasons, quarantine copy, Data Docs, alert."""
+    from bansos.warehouse.database import connect
+
+    with connect(stack.warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT submission_id, archive_key, quarantine_key, reasons FROM raw.submission "
+            "WHERE province = %s AND periode = %s AND kode_kabkota = %s AND status = 'rejected' "
+            "ORDER BY submission_id DESC LIMIT 1",
+            (PROVINCE, CORRECTION_PERIODE, CORRECTION_KABKOTA),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return ["(no rejected correction found)"]
+    submission_id, archive_key, quarantine_key, reasons = row
+    root = stack.data_root.removeprefix("file://")
+    docs = f"{root}/datadocs/{PROVINCE}/{CORRECTION_PERIODE}/{CORRECTION_KABKOTA}/submission_{submission_id}/"
+    rules = ", ".join(f"{r['rule']} ({r.get('count')} rows)" for r in reasons if r.get("severity") == "error")
+    outbox = sorted(Path(root, "outbox").glob("*rejected*.txt")) if not root.startswith("s3://") else []
+    return [
+        f"Rejected correction {archive_key.rsplit('/', 1)[-1]} from {CORRECTION_KABKOTA} for {CORRECTION_PERIODE}: "
+        f"{rules}; the accepted December file stays loaded.",
+        f"  quarantine copy: {root}/{quarantine_key}",
+        f"  Data Docs:       {docs}index.html",
+        f"  alert (outbox):  {outbox[-1] if outbox else root + '/outbox/'}",
+    ]
+
+
+def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float = 1800) -> list[dict]:
+    """Backfill the twelve months of YEAR and wait for them; returns the runs."""
+    api = stack.api()
+    api.wait_for_dag(DAG_ID)
+    api.patch(f"/dags/{DAG_ID}", {"is_paused": False})
+    before = len(api.dag_runs(DAG_ID))
+    api.backfill(DAG_ID, FROM_DATE, TO_DATE, reprocess=reprocess)
+
+    def progress(runs):
+        states = {}
+        for r in runs:
+            states[r["state"]] = states.get(r["state"], 0) + 1
+        log.info("  runs: %s", ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+
+    return api.wait_runs_finished(DAG_ID, max(12, before), timeout=timeout, progress=progress)
+
+
+def run(reprocess: str = "none") -> None:
+    stack = stack_mod.configure()
+    log.info("warehouse: %s\ndata root: %s", stack.warehouse_url, stack.data_root)
+    log.info("starting Airflow (logs in %s) while the Kepri 2022 extracts land", stack.state_dir / "logs")
+    # the extracts are generated while Airflow's components start (mostly waiting on them), and
+    # are all landed before the backfill asks for them
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        landing = pool.submit(land_kepri_2022, stack.data_root)
+        stack_mod.up(stack)
+        changed = landing.result()
+    log.info("landed Kepri 2022 extracts (%s files new or changed)", changed)
+    runs = run_year(stack, reprocess=reprocess)
+    ok = [r for r in runs if r["state"] == "success" and r["run_type"] == "backfill"]
+    log.info("landing a faulty correction from Kota Batam for December and running December again")
+    land_faulty_correction(stack.data_root)
+    correction = run_correction(stack)
+    province = load_province(PROVINCE)
+    table = publish.yearly_table(stack.warehouse_url, province, YEAR)
+    print()
+    print(table.render())
+    print()
+    print(
+        f"Airflow runs of {DAG_ID}: {len(ok)} monthly runs successful (backfill of {YEAR}), "
+        f"correction run {correction['state']}"
+    )
+    print()
+    print("\n".join(rejection_summary(stack)))
+    print()
+    ends = [r["end_date"] for r in runs if r.get("end_date")]
+    started = correction.get("start_date")
+    fresh = started and all(_instant(started) >= _instant(end) for end in ends)  # not a re-run of an old demo
+    publish_runs = wait_for_publication(stack, after=started if fresh else None)
+    published = publication.published(open_store(stack.data_root, s3_client_factory=_s3_client), PROVINCE, YEAR)
+    print(
+        f"{PUBLISH_DAG_ID}: {sum(r['state'] == 'success' for r in publish_runs)} of {len(publish_runs)} runs "
+        "successful (triggered by the monthly runs' Asset events)"
+    )
+    print(publication.describe(published) if published else "(nothing published yet)")
+    print()
+    print(f"Airflow UI: {stack.ui_url}  (user admin, password {stack.admin_password})")
+    print(f"Files: {stack.data_root}/{{landing,archive,quarantine,publish}}")
+    print("Stop everything with: make stop")
