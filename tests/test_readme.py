@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 STATED = re.compile(r"\*\*(\d+) faults are injected by the tests and\s+survived\*\*: (\d+) in `tests/faults/`")
 
 
