@@ -35,7 +35,6 @@ from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 
-AREAS = ("landing", "archive", "quarantine", "publish", "outbox")
 _CHUNK = 1 << 20
 # CopyObject copies up to 5 GiB in one request; bigger objects need a (still server-side) multipart copy.
 _SINGLE_COPY_LIMIT = 5 * 1024**3

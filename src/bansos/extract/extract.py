@@ -63,6 +63,7 @@ class Found:
 
 
 def landing_prefix(province: str, periode: str, kode_kabkota: str) -> str:
+    """The landing folder of a kab/kota-month: the authority for who sent what for which month."""
     return f"landing/{province}/{periode}/{kode_kabkota}"
 
 
@@ -177,6 +178,11 @@ def landed_at(dsn: str, store: Store, obj: ObjectInfo, *, province: str, periode
 
 
 def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> Found:
+    """Archive and register every settled file in the kab/kota's landing folder; the newest one is the month's.
+
+    Refused entries (subfolders, links) are recorded and alerted once; ``Found.action`` is ``missing``
+    when the folder holds no file, so the branch skips and the report names the kab/kota.
+    """
     folder = landing_prefix(province, periode, kode_kabkota)
     listing = store.listdir(folder)
     report_refusals(dsn, store, listing, province=province, periode=periode, kode_kabkota=kode_kabkota)

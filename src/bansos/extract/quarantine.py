@@ -12,6 +12,7 @@ from bansos.domain.storage import Store
 
 
 def quarantine_key(ref: dict) -> str:
+    """Where a rejected file's copy goes: under its SHA-256, so two rejected versions never collide."""
     return (
         f"quarantine/{ref['province']}/{ref['periode']}/{ref['kode_kabkota']}/{ref['sha256']}/"
         f"{ref['file_name']}"
@@ -19,6 +20,10 @@ def quarantine_key(ref: dict) -> str:
 
 
 def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
+    """Copy the archived file byte for byte into quarantine with a ``reasons.json``; return its key.
+
+    The landing file is left as it is: the office sees what it sent and why it was rejected.
+    """
     key = quarantine_key(ref)
     store.copy(ref["archive_key"], key)
     note = {

@@ -51,6 +51,12 @@ def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) ->
 def merge_submission(
     dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes, run_id: str
 ) -> MergeResult:
+    """Replace the kab/kota-month with this submission in one transaction, as a new batch.
+
+    ``unchanged`` when it is already the current one, ``skipped`` when another run holds its claim,
+    ``stale`` when a later-landed file is loaded; raises :class:`~bansos.stage.stage.StagingLost` when
+    the checked table does not hold the rows stage recorded.
+    """
     params = {
         "submission_id": submission_id,
         "province": province,

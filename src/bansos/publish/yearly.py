@@ -55,6 +55,7 @@ class YearlyTable:
 
 
 def yearly_table(dsn: str, province: Province, tahun: int) -> YearlyTable:
+    """KK assisted per programme x kab/kota for a year, with the province's headline sum, from the summary mart."""
     with connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(sqlfiles.read("publish/yearly_table.sql"), {"province": province.kode, "tahun": tahun})
         rows = cur.fetchall()

@@ -25,8 +25,6 @@ from typing import BinaryIO
 
 from bansos.domain.limits import FileLimits, file_limits
 
-TEMPLATE_VERSION = 1
-
 # (column, required) in the template's order.
 COLUMNS: tuple[tuple[str, bool], ...] = (
     ("periode", True),

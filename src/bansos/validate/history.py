@@ -30,6 +30,10 @@ def bounds(counts: list[int]) -> tuple[int, int | None]:
 
 
 def row_count_bounds(dsn: str, province: str, periode: str, kode_kabkota: str) -> dict:
+    """The row-count rule's bounds for this kab/kota-month, from its own last loaded months.
+
+    Returned as the suite's parameters (``row_count_min``, ``row_count_max``), so the rule stays in the suite.
+    """
     with connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
             sqlfiles.read("validate/row_count_history.sql"),

@@ -30,6 +30,10 @@ class Finding:
 
 
 def check_month(dsn: str, province: str, periode: str) -> list[Finding]:
+    """Record and return the cross-kab/kota findings of a province-month, once its branches are merged.
+
+    Reads the current batches only and replaces the month's earlier findings, so a re-run gives the same rows.
+    """
     with connect(dsn) as conn, conn.cursor() as cur:
         sqlfiles.run_script(
             cur, sqlfiles.read("integrity/find_findings.sql"), {"province": province, "periode": periode}

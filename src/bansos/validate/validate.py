@@ -82,6 +82,7 @@ class Verdict:
 
 
 def load_suite_json(path: Path = SUITE_FILE) -> dict:
+    """The reviewed GX suite as JSON: the rules, their severities and their parameters."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 
