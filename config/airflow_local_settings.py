@@ -2,11 +2,10 @@
 
 Airflow imports this module at start in every component. Task processes are forked from the
 scheduler's LocalExecutor workers (or from a Celery worker), so a library imported here is
-already in memory in every task: Great Expectations alone takes 4-6 s of CPU to import, which
-would otherwise be paid again by every validate task (seven per monthly run). Every task process
-also parses its DAG file first: the modules the DAG file imports, and the provider scan Airflow runs
-the first time an Asset is built (about 0.3 s), are done here once instead of in each of the ~40
-task processes of a monthly run. Other components
+already in memory in every task: Great Expectations' import, the costliest, would otherwise be paid
+again by every validate task (``docs/decisions.md``). Every task process also parses its DAG file
+first: the modules the DAG file imports, and the provider scan Airflow runs the first time an Asset is
+built, are done here once instead of in each task process of a monthly run. Other components
 (api-server, dag-processor, triggerer) skip the preload. Set BANSOS_PRELOAD=0 to turn it off.
 """
 

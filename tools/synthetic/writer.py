@@ -6,9 +6,9 @@ write the same rows with semicolons or in cp1252, as some kab/kota offices do. R
 an iterable of DataFrame chunks, so a file of any size is written with bounded memory. The
 file is written under a temporary name and renamed, so a reader never sees half a file.
 
-Speed: a chunk whose values need no quoting (the normal case) is joined with ``str.join``,
-several times faster than ``csv.writer``; a chunk with a separator, quote or line break in a
-value goes through ``csv.writer`` and gets standard quoting. The bytes are the same either
+A chunk whose values need no quoting (the normal case) is joined with ``str.join``, which is
+faster than ``csv.writer`` (``docs/decisions.md``); a chunk with a separator, quote or line break
+in a value goes through ``csv.writer`` and gets standard quoting. The bytes are the same either
 way for values that need no quoting.
 """
 

@@ -1,7 +1,6 @@
 """At-least-once alerts: record each alert in the warehouse before it is sent, then mark each channel delivered.
 
-An alert sent straight to its channels was lost when they all failed (nobody sent it again: later
-runs saw the submission as decided) and a webhook message was dropped when mail got through. Here an
+An alert must survive every channel being down and reach each channel once it works again, so an
 alert is a row of ``dq.alert`` (its masked payload, a dedup key so the same event is one alert) with one
 row per channel in ``dq.alert_delivery``, written by :func:`record` before anything is sent, in the
 caller's transaction when it has one (a rejection is recorded with its decision). :func:`deliver`

@@ -8,9 +8,9 @@ otherwise it *defers* to :class:`LandingTrigger`, which polls the store from the
 loop, so seven kab/kota waiting ten days cost no worker and no pool slot. A missed deadline is not a
 failure: the wait ends with ``"deadline"``, the extract finds nothing, the rest of the branch is
 skipped and the kab/kota is reported (and alerted) ``missing``. Waiting, extracting and staging are
-one task because each task instance costs a process, a DAG parse and seven execution-API calls, and
-on two cores that overhead was a third of a monthly run: a backfilled month (long past its deadline)
-never waits, and the COPY into staging is the natural end of bringing a file in.
+one task because each task instance costs a process, a DAG parse and several execution-API calls
+(``docs/decisions.md``): a backfilled month (long past its deadline) never waits, and the COPY into
+staging is the natural end of bringing a file in.
 
 Why an operator and not a ``@task``: a TaskFlow function can raise ``TaskDeferred``, but Airflow
 resumes a deferred task by calling ``getattr(operator, method_name)(context, event=...)``, and the
@@ -19,8 +19,9 @@ defer. A small ``BaseSensorOperator`` subclass is the Airflow 3 way (like the st
 ``FileSensor(deferrable=True)``). With ``deferrable=False`` it falls back to ``mode="reschedule"``,
 which also frees the slot between pokes, for deployments that run no triggerer.
 
-The triggerer imports the trigger by its path ``bansos.orchestration.waiting.LandingTrigger``: ``plugins/`` must
-be on its ``PYTHONPATH`` and it needs the same S3 settings as the workers (env or connection).
+The triggerer imports the trigger by its path ``bansos.orchestration.waiting.LandingTrigger``: the
+``bansos`` package must be installed where it runs, with the same S3 settings as the workers (env or
+connection).
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ Who refreshes what: each monthly run's ``publish`` task refreshes :data:`MONTHLY
 completeness matrix and the data-quality summary: what the office reads the day a month is merged,
 a few hundred milliseconds), and the publish DAG, which every monthly run triggers through its Asset
 event, refreshes all four, reconciles them and exports them in one snapshot. The regional breakdown
-is the expensive one (18 grouping sets with distinct counts over the whole year: about 70% of a
-refresh) and only the publication reads it, so it is computed once per publication instead of once
-per monthly run: a backfill of twelve months computed it twelve times for one publication.
+is the expensive one (18 grouping sets with distinct counts over the whole year) and only the
+publication reads it, so it is computed once per publication, not once per monthly run
+(``docs/decisions.md``).
 """
 
 from __future__ import annotations
