@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     kepri.add_argument(
         "--targets",
         default=KEPRI_2022,
-        help=f"targets file name in bansos/synthetic/targets or a path to a .toml (default {KEPRI_2022})",
+        help=f"targets file name in tools/synthetic/targets or a path to a .toml (default {KEPRI_2022})",
     )
 
     blt = sub.add_parser(

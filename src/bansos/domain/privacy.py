@@ -52,5 +52,5 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
 
 
 def pseudonymise(identifier: str, key: bytes) -> bytes:
-    """The same HMAC-SHA256 that the warehouse computes in SQL (used by tests and lineage look-ups)."""
+    """The same HMAC-SHA256 that the warehouse computes in SQL: the reference the tests hold the SQL to."""
     return hmac.new(key, identifier.encode("utf-8"), hashlib.sha256).digest()
