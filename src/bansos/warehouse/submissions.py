@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
@@ -34,37 +33,6 @@ DEFAULT_LEASE_MINUTES = 120
 def lease_minutes() -> int:
     """How long a claim holds without being renewed (each step renews it) before another run may take it."""
     return int(os.environ.get("BANSOS_CLAIM_LEASE_MINUTES", DEFAULT_LEASE_MINUTES))
-
-
-@dataclass(frozen=True)
-class Submission:
-    submission_id: int
-    province: str
-    periode: str
-    kode_kabkota: str
-    source_uri: str
-    sha256: str
-    archive_key: str
-    status: str
-    row_count: int | None
-    reasons: list
-
-    @property
-    def file_name(self) -> str:
-        return self.archive_key.rsplit("/", 1)[-1]
-
-
-def get(dsn: str, submission_id: int) -> Submission:
-    with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT submission_id, province, periode, kode_kabkota, source_uri, sha256, archive_key, status, "
-            "row_count, reasons FROM raw.submission WHERE submission_id = %s",
-            (submission_id,),
-        )
-        row = cur.fetchone()
-    if row is None:
-        raise LookupError(f"no submission {submission_id}")
-    return Submission(*row)
 
 
 def set_status(
