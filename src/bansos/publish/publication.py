@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bansos.domain.config import Province, load_province
+from bansos.domain.layout import publish_folder
 from bansos.domain.storage import Store
 from bansos.publish import disclosure, export, html_report, marts, reconcile, summaries
 from bansos.publish.marts import Table
@@ -114,7 +115,7 @@ def write_files(store: Store, province: Province, snapshot: Snapshot,
                 generated_at: datetime | None = None) -> dict:
     """Write every file of the publication; returns the manifest (also stored as ``manifest.json``)."""
     generated_at = generated_at or datetime.now(UTC)
-    prefix = export.publish_prefix(province.kode, snapshot.tahun)
+    prefix = publish_folder(province.kode, snapshot.tahun)
     distribution, suppression = disclosure.suppress(snapshot.distribution)
     notes = _notes(province, snapshot, generated_at, suppression)
     parquet_notes = {label.lower().replace(" ", "_"): text for label, text in notes}
@@ -182,7 +183,7 @@ def publish(province: str, tahun: int) -> dict:
 def published(store: Store, province: str, tahun: int) -> dict | None:
     """What the last publication of a province-year wrote (from its ``manifest.json``), in the shape of
     :func:`publish_year`'s result; None if it was never published."""
-    key = f"{export.publish_prefix(province, tahun)}/manifest.json"
+    key = f"{publish_folder(province, tahun)}/manifest.json"
     if not store.exists(key):
         return None
     with store.open(key) as fh:
