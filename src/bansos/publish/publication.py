@@ -62,14 +62,14 @@ def take_snapshot(dsn: str, province: str, tahun: int, as_of: datetime | None = 
             cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             try:
                 refreshed = marts.refresh(cur, province, tahun, as_of)
-                checked = reconcile.check(marts.fetch(cur, "reconcile", province, tahun, "rekonsiliasi"),
+                checked = reconcile.check(marts.fetch(cur, "publish/marts/reconcile.sql", province, tahun, "rekonsiliasi"),
                                           province, tahun)
                 snapshot = Snapshot(
                     province, int(tahun), refreshed,
-                    distribution=marts.fetch(cur, "export_distribution", province, tahun, "distribusi"),
-                    completeness=marts.fetch(cur, "export_completeness", province, tahun, "kelengkapan"),
-                    rates=marts.fetch(cur, "export_reporting_rate", province, tahun, "tingkat_pelaporan"),
-                    dq=marts.fetch(cur, "export_dq_summary", province, tahun, "kualitas_data"),
+                    distribution=marts.fetch(cur, "publish/marts/export_distribution.sql", province, tahun, "distribusi"),
+                    completeness=marts.fetch(cur, "publish/marts/export_completeness.sql", province, tahun, "kelengkapan"),
+                    rates=marts.fetch(cur, "publish/marts/export_reporting_rate.sql", province, tahun, "tingkat_pelaporan"),
+                    dq=marts.fetch(cur, "publish/marts/export_dq_summary.sql", province, tahun, "kualitas_data"),
                     reconciliation=checked,
                 )
                 cur.execute("COMMIT")

@@ -165,7 +165,7 @@ def sweep_staging(dsn: str, lease_minutes: int) -> list[str]:
     """Drop staging tables left behind: by a branch killed without its failure callback, a run taken over,
     or a submission decided since. Returns the names dropped."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("claim/staging_tables.sql"), {"lease_minutes": lease_minutes})
+        cur.execute(sqlfiles.read("stage/staging_tables.sql"), {"lease_minutes": lease_minutes})
         leftovers = [table for table, sid, _status, live in cur.fetchall() if _sweepable(table, sid, live)]
         for table in leftovers:
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("staging", table)))

@@ -75,7 +75,7 @@ def migrate(dsn: str) -> list[str]:
     """
     applied: list[str] = []
     with exclusive(dsn, "bansos:migrate") as cur:
-        cur.execute(sqlfiles.read("migrations/schema_migration.sql"))
+        cur.execute(sqlfiles.read("warehouse/migrate/schema_migration.sql"))
         cur.execute("SELECT version, checksum FROM public.schema_migration")
         done = dict(cur.fetchall())
         for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):

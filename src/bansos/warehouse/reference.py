@@ -20,8 +20,8 @@ from bansos.warehouse.database import connect
 log = logging.getLogger(__name__)
 
 DATASETS = {
-    "wilayah.csv": "reference/load_region.sql",
-    "wilayah_history.csv": "reference/load_region_history.sql",
+    "wilayah.csv": "warehouse/reference/load_region.sql",
+    "wilayah_history.csv": "warehouse/reference/load_region_history.sql",
 }
 
 
@@ -55,7 +55,7 @@ def sync(dsn: str, province: Province) -> list[str]:
             )
             loaded.append(name)
         cur.execute(
-            sqlfiles.read("reference/upsert_province.sql"),
+            sqlfiles.read("warehouse/reference/upsert_province.sql"),
             {
                 "kode": province.kode,
                 "nama": province.nama,

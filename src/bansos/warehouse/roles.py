@@ -12,8 +12,8 @@ Two group roles (``NOLOGIN``), and people or services log in as members of them:
 Why not in a migration: roles belong to the whole PostgreSQL server while migrations belong to one
 database, the login that migrates may not be allowed to create roles (managed servers, a DBA who
 keeps that to themselves), and grants must be re-asserted after every migration that adds a table.
-So ``include/sql/roles/create_roles.sql`` (idempotent; creates only what is missing, and only if
-allowed, else warns with the statement the DBA should run) and ``include/sql/roles/grants.sql``
+So ``include/sql/warehouse/roles/create_roles.sql`` (idempotent; creates only what is missing, and only if
+allowed, else warns with the statement the DBA should run) and ``include/sql/warehouse/roles/grants.sql``
 (idempotent, per database) run from :func:`ensure_roles` after each migration step.
 
 A login is a member of one of the roles (:func:`create_login`): a pipeline login's sessions switch
@@ -45,8 +45,8 @@ def ensure_roles(dsn: str) -> dict[str, bool]:
     Returns which roles exist afterwards; a missing one was logged as a warning with what to ask the DBA.
     """
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("roles/create_roles.sql"))
-        cur.execute(sqlfiles.read("roles/grants.sql"))
+        cur.execute(sqlfiles.read("warehouse/roles/create_roles.sql"))
+        cur.execute(sqlfiles.read("warehouse/roles/grants.sql"))
         for notice in conn.notices:
             if notice.startswith("WARNING") and "bansos" in notice:
                 log.warning("%s", notice.strip())
