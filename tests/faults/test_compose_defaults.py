@@ -169,7 +169,7 @@ def test_no_secret_has_a_default():
 
 
 def test_the_pipeline_connects_as_bansos_pipeline_not_the_superuser():
-    """Fault: the warehouse's superuser is the pipeline's login, so the roles of include/sql/warehouse/roles/ never apply."""
+    """Fault: the warehouse's superuser is the pipeline's login, so include/sql/warehouse/roles/ never applies."""
     doc = resolve(_filled_env())
     warehouse_db = doc["services"]["warehouse-db"]["environment"]
     superuser = warehouse_db["POSTGRES_USER"]

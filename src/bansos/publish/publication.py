@@ -34,7 +34,8 @@ from bansos.domain.layout import publish_folder
 from bansos.domain.storage import Store
 from bansos.publish import disclosure, export, html_report, marts, reconcile, summaries
 from bansos.publish.marts import Table
-from bansos.warehouse.database import connect
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +56,25 @@ class Snapshot:
 
 def take_snapshot(dsn: str, province: str, tahun: int, as_of: datetime | None = None) -> Snapshot:
     """Refresh, reconcile and read the marts of a province-year in one consistent transaction."""
-    lock = f"publish:{province}:{int(tahun)}"
-    with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock,))
+    with exclusive(dsn, f"publish:{province}:{int(tahun)}") as cur:
+        cur.execute(sqlfiles.read("publish/begin_snapshot.sql"))
         try:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            try:
-                refreshed = marts.refresh(cur, province, tahun, as_of)
-                checked = reconcile.check(marts.fetch(cur, "publish/marts/reconcile.sql", province, tahun, "rekonsiliasi"),
-                                          province, tahun)
-                snapshot = Snapshot(
-                    province, int(tahun), refreshed,
-                    distribution=marts.fetch(cur, "publish/marts/export_distribution.sql", province, tahun, "distribusi"),
-                    completeness=marts.fetch(cur, "publish/marts/export_completeness.sql", province, tahun, "kelengkapan"),
-                    rates=marts.fetch(cur, "publish/marts/export_reporting_rate.sql", province, tahun, "tingkat_pelaporan"),
-                    dq=marts.fetch(cur, "publish/marts/export_dq_summary.sql", province, tahun, "kualitas_data"),
-                    reconciliation=checked,
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        finally:
-            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock,))
+            refreshed = marts.refresh(cur, province, tahun, as_of)
+            checked = reconcile.check(
+                marts.fetch(cur, "publish/marts/reconcile.sql", province, tahun, "rekonsiliasi"), province, tahun
+            )
+            snapshot = Snapshot(
+                province, int(tahun), refreshed,
+                distribution=marts.fetch(cur, "publish/marts/export_distribution.sql", province, tahun, "distribusi"),
+                completeness=marts.fetch(cur, "publish/marts/export_completeness.sql", province, tahun, "kelengkapan"),
+                rates=marts.fetch(cur, "publish/marts/export_reporting_rate.sql", province, tahun, "tingkat_pelaporan"),
+                dq=marts.fetch(cur, "publish/marts/export_dq_summary.sql", province, tahun, "kualitas_data"),
+                reconciliation=checked,
+            )
+            cur.execute(sqlfiles.read("warehouse/commit.sql"))
+        except BaseException:
+            cur.execute(sqlfiles.read("warehouse/rollback.sql"))
+            raise
     return snapshot
 
 

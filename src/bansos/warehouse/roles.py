@@ -50,7 +50,7 @@ def ensure_roles(dsn: str) -> dict[str, bool]:
         for notice in conn.notices:
             if notice.startswith("WARNING") and "bansos" in notice:
                 log.warning("%s", notice.strip())
-        cur.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY (%s)", (list(ROLES),))
+        cur.execute(sqlfiles.read("warehouse/roles/present_roles.sql"), (list(ROLES),))
         present = {name for (name,) in cur.fetchall()}
     return {role: role in present for role in ROLES}
 
@@ -64,13 +64,14 @@ def create_login(dsn: str, login: str, role: str, password: str | None = None) -
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     ident = sql.Identifier(login)
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,))
+        cur.execute(sqlfiles.read("warehouse/roles/login_exists.sql"), (login,))
         if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/create_login.sql", login=ident))
         if password is not None:
-            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(ident), (password,))
-        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/set_password.sql", login=ident), (password,))
+        cur.execute(sqlfiles.compose("warehouse/roles/grant_role.sql", role=sql.Identifier(role), login=ident))
         if role == PIPELINE_ROLE:
-            cur.execute(sql.SQL("ALTER ROLE {} SET role = {}").format(ident, sql.Literal(PIPELINE_ROLE)))
+            cur.execute(sqlfiles.compose("warehouse/roles/login_as_pipeline.sql", login=ident,
+                                         pipeline_role=sql.Literal(PIPELINE_ROLE)))
         else:
-            cur.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/login_read_only.sql", login=ident))

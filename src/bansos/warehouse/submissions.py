@@ -56,11 +56,7 @@ class Submission:
 
 def get(dsn: str, submission_id: int) -> Submission:
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT submission_id, province, periode, kode_kabkota, source_uri, sha256, archive_key, status, "
-            "row_count, reasons FROM raw.submission WHERE submission_id = %s",
-            (submission_id,),
-        )
+        cur.execute(sqlfiles.read("warehouse/submissions/get.sql"), (submission_id,))
         row = cur.fetchone()
     if row is None:
         raise LookupError(f"no submission {submission_id}")
