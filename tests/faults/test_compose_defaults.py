@@ -1,5 +1,5 @@
 """Fault: the compose stack's defaults. The pipeline connected to the warehouse as its superuser (so the role
-separation of include/sql/roles/ never applied), every secret had a well-known default (``${X:-default}``, or
+separation of include/sql/warehouse/roles/ never applied), every secret had a well-known default (``${X:-default}``, or
 a literal such as ``airflow:airflow``), and internal services were published on every interface.
 
 There is no Docker engine (nor a ``docker compose`` plugin) here, so the file is resolved by
@@ -169,7 +169,7 @@ def test_no_secret_has_a_default():
 
 
 def test_the_pipeline_connects_as_bansos_pipeline_not_the_superuser():
-    """Fault: the warehouse's superuser is the pipeline's login, so the roles of include/sql/roles/ never apply."""
+    """Fault: the warehouse's superuser is the pipeline's login, so include/sql/warehouse/roles/ never applies."""
     doc = resolve(_filled_env())
     warehouse_db = doc["services"]["warehouse-db"]["environment"]
     superuser = warehouse_db["POSTGRES_USER"]

@@ -30,6 +30,7 @@ print(json.dumps({
     "sql_dir": str(resources.SQL_DIR),
     "suite_file": str(resources.EXPECTATIONS_DIR / "monthly_extract.json"),
     "sql": sqlfiles.read("migrations/0001_schemas.sql"),
+    "sql_files": sorted(p.relative_to(resources.SQL_DIR).as_posix() for p in resources.SQL_DIR.rglob("*.sql")),
     "suite_name": suite["name"],
     "provinces": sorted(p.name for p in (resources.CONFIG_DIR / "provinces").glob("*.toml")),
     "reference": sorted(p.name for p in resources.REFERENCE_DIR.iterdir()),
@@ -63,6 +64,8 @@ def test_an_installed_wheel_reads_its_sql_and_suite_from_site_packages(tmp_path)
         assert Path(seen[key]).resolve().is_relative_to(site), f"{key} {seen[key]} is not in {site}"
         assert not Path(seen[key]).resolve().is_relative_to(ROOT), f"{key} read from the checkout"
     assert seen["sql"] == (ROOT / "include/sql/migrations/0001_schemas.sql").read_text(encoding="utf-8")
+    assert seen["sql_files"] == sorted(p.relative_to(ROOT / "include/sql").as_posix()
+                                       for p in (ROOT / "include/sql").rglob("*.sql")), "every SQL file, in its folder"
     assert seen["suite_name"] == json.loads((ROOT / "expectations/monthly_extract.json").read_text())["name"]
     assert seen["provinces"] == sorted(p.name for p in (ROOT / "include/config/provinces").glob("*.toml"))
     assert {"LICENSE-wilayah.txt", "SOURCE.md", "wilayah.csv"} <= set(seen["reference"])

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bansos.domain.config import load_province
+from bansos.domain.layout import datadocs_folder, landing_key, outbox_folder
 from bansos.domain.storage import LocalStore, open_store
 from bansos.publish import publication
 from bansos.publish import yearly as publish
@@ -49,7 +50,7 @@ def land(data_root: str, files_root: Path, landed_at=None) -> int:
     for path in sorted(files_root.rglob("*")):
         if not path.is_file():
             continue
-        key = "landing/" + path.relative_to(files_root).as_posix()
+        key = landing_key(path.relative_to(files_root).as_posix())
         data = path.read_bytes()
         if store.exists(key):
             with store.open(key) as fh:
@@ -161,15 +162,15 @@ def rejection_summary(stack: stack_mod.Stack) -> list[str]:
         return ["(no rejected correction found)"]
     submission_id, archive_key, quarantine_key, reasons = row
     root = stack.data_root.removeprefix("file://")
-    docs = f"{root}/datadocs/{PROVINCE}/{CORRECTION_PERIODE}/{CORRECTION_KABKOTA}/submission_{submission_id}/"
+    docs = f"{root}/{datadocs_folder(PROVINCE, CORRECTION_PERIODE, CORRECTION_KABKOTA, submission_id)}/"
     rules = ", ".join(f"{r['rule']} ({r.get('count')} rows)" for r in reasons if r.get("severity") == "error")
-    outbox = sorted(Path(root, "outbox").glob("*rejected*.txt")) if not root.startswith("s3://") else []
+    outbox = sorted(Path(root, outbox_folder()).glob("*rejected*.txt")) if not root.startswith("s3://") else []
     return [
         f"Rejected correction {archive_key.rsplit('/', 1)[-1]} from {CORRECTION_KABKOTA} for {CORRECTION_PERIODE}: "
         f"{rules}; the accepted December file stays loaded.",
         f"  quarantine copy: {root}/{quarantine_key}",
         f"  Data Docs:       {docs}index.html",
-        f"  alert (outbox):  {outbox[-1] if outbox else root + '/outbox/'}",
+        f"  alert (outbox):  {outbox[-1] if outbox else root + '/' + outbox_folder() + '/'}",
     ]
 
 

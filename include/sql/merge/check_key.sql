@@ -1,5 +1,5 @@
 -- Records the key's fingerprint at first use and returns the fingerprint of the key in use; a rotation
--- (exclusive lock) waits for running merges (shared lock). reads/writes: core.pseudonym_key.
+-- (exclusive lock) waits for running merges (shared lock). reads: core.pseudonym_key; writes: core.pseudonym_key.
 SELECT pg_advisory_xact_lock_shared(hashtext('bansos:pseudonym_key'));
 INSERT INTO core.pseudonym_key (fingerprint)
 SELECT %(fingerprint)s

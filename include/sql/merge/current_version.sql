@@ -1,5 +1,6 @@
 -- Locks one kab/kota-month for the rest of the transaction and returns what is loaded there now
--- and what the submission being merged is. reads: core.kabkota_month, core.load_batch, raw.submission.
+-- and what the submission being merged is. reads: core.kabkota_month, core.load_batch,
+-- raw.submission; writes: nothing (takes the kab/kota-month's transaction advisory lock).
 SELECT pg_advisory_xact_lock(hashtext('merge:' || %(province)s || ':' || %(periode)s || ':' || %(kode_kabkota)s));
 SELECT (SELECT landed_at FROM raw.submission WHERE submission_id = %(submission_id)s) AS new_landed_at,
        cur.submission_id                                               AS current_submission_id,

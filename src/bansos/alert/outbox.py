@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from bansos.alert import render
 from bansos.alert.message import Alert
+from bansos.domain.layout import outbox_folder
 from bansos.domain.storage import LocalStore, Store, open_store
 
 OUTBOX_ENV = "BANSOS_ALERT_OUTBOX"
@@ -31,7 +32,7 @@ def target() -> tuple[Store, str]:
         return open_store(configured), ""
     from bansos.warehouse import runtime
 
-    return runtime.store(), "outbox/"
+    return runtime.store(), f"{outbox_folder()}/"
 
 
 def base_name(alert: Alert, now: datetime) -> str:

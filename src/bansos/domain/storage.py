@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlparse
 
+from bansos.domain.layout import hashed_key
+
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
@@ -218,7 +220,7 @@ class LocalStore:
             tmp.unlink()
             return None
         sha = digest.hexdigest()
-        key = f"{folder}/{sha}/{obj.name}"
+        key = hashed_key(folder, sha, obj.name)
         dst = self._path(key)
         if dst.is_file():
             tmp.unlink()
@@ -352,7 +354,7 @@ class S3Store:
         the worker twice (once to hash is the one read). Returns ``(sha256, key)``.
         """
         sha = sha256_of(self, obj.key, obj.version)
-        key = f"{folder}/{sha}/{obj.name}"
+        key = hashed_key(folder, sha, obj.name)
         if not self.exists(key):
             self.copy(obj.key, key, obj.version)
         return sha, key

@@ -5,12 +5,11 @@ from bansos.extract.extract import (
     Found,
     LandingNotSettled,
     find_and_archive,
-    landing_prefix,
     list_candidates,
     settle_seconds,
     unsettled_for,
 )
 from bansos.extract.quarantine import quarantine_key, quarantine_submission
 
-__all__ = ["Found", "LandingNotSettled", "find_and_archive", "landing_prefix", "list_candidates",
+__all__ = ["Found", "LandingNotSettled", "find_and_archive", "list_candidates",
            "quarantine_key", "quarantine_submission", "settle_seconds", "unsettled_for"]

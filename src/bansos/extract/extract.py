@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from bansos.domain.layout import archive_folder, landing_folder
 from bansos.domain.storage import Listing, ObjectInfo, Store
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
@@ -62,19 +63,6 @@ class Found:
         return asdict(self)
 
 
-def landing_prefix(province: str, periode: str, kode_kabkota: str) -> str:
-    """The landing folder of a kab/kota-month: the authority for who sent what for which month."""
-    return f"landing/{province}/{periode}/{kode_kabkota}"
-
-
-def archive_folder(province: str, periode: str, kode_kabkota: str) -> str:
-    return f"archive/{province}/{periode}/{kode_kabkota}"
-
-
-def archive_key(province: str, periode: str, kode_kabkota: str, sha256: str, name: str) -> str:
-    return f"{archive_folder(province, periode, kode_kabkota)}/{sha256}/{name}"
-
-
 def settle_seconds() -> float:
     """How long a local file must be unchanged before it is taken (``BANSOS_LANDING_SETTLE_SECONDS``)."""
     return float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_SECONDS))
@@ -94,7 +82,7 @@ def _accepted(listing: Listing) -> list[ObjectInfo]:
 
 def list_candidates(store: Store, province: str, periode: str, kode_kabkota: str) -> list[ObjectInfo]:
     """The .csv and .xlsx files directly in the kab/kota's landing folder, by key (settled or not)."""
-    return _accepted(store.listdir(landing_prefix(province, periode, kode_kabkota)))
+    return _accepted(store.listdir(landing_folder(province, periode, kode_kabkota)))
 
 
 def refusals(listing: Listing) -> list[tuple[str, str]]:
@@ -183,7 +171,7 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
     Refused entries (subfolders, links) are recorded and alerted once; ``Found.action`` is ``missing``
     when the folder holds no file, so the branch skips and the report names the kab/kota.
     """
-    folder = landing_prefix(province, periode, kode_kabkota)
+    folder = landing_folder(province, periode, kode_kabkota)
     listing = store.listdir(folder)
     report_refusals(dsn, store, listing, province=province, periode=periode, kode_kabkota=kode_kabkota)
     candidates = _accepted(listing)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 
+from bansos.domain.layout import hashed_key, quarantine_folder
 from bansos.domain.storage import Store
 
 
 def quarantine_key(ref: dict) -> str:
     """Where a rejected file's copy goes: under its SHA-256, so two rejected versions never collide."""
-    return (
-        f"quarantine/{ref['province']}/{ref['periode']}/{ref['kode_kabkota']}/{ref['sha256']}/"
-        f"{ref['file_name']}"
-    )
+    folder = quarantine_folder(ref["province"], ref["periode"], ref["kode_kabkota"])
+    return hashed_key(folder, ref["sha256"], ref["file_name"])
 
 
 def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:

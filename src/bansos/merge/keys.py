@@ -102,7 +102,7 @@ def status(dsn: str, key: bytes) -> dict:
     from bansos.warehouse.database import connect
 
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("keys/status.sql"))
+        cur.execute(sqlfiles.read("merge/keys/status.sql"))
         history = [
             {"fingerprint": fp, "activated_at": activated.isoformat(), "retired_at": retired and retired.isoformat()}
             for fp, activated, retired in cur.fetchall()
@@ -129,7 +129,7 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
     staged: list[int] = []
     try:
         with connect(dsn) as conn, conn.cursor() as cur:
-            sqlfiles.run_script(cur, sqlfiles.read("keys/begin_rotation.sql"))
+            sqlfiles.run_script(cur, sqlfiles.read("merge/keys/begin_rotation.sql"))
             batches = cur.fetchall()
             load_pads(cur, key)
             for batch_id, submission_id, archive_key, province, periode, kode_kabkota in batches:
@@ -145,16 +145,16 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
                     run_id=ROTATION_RUN,
                 )
                 checked = sqlfiles.staging_table(submission_id, "checked", ROTATION_RUN)
-                script = sqlfiles.compose("keys/rekey_batch.sql", checked=checked).as_string(cur)
+                script = sqlfiles.compose("merge/keys/rekey_batch.sql", checked=checked).as_string(cur)
                 sqlfiles.run_script(cur, script, {"batch_id": batch_id})
                 (missing,) = cur.fetchone()
                 if missing:
                     raise RuntimeError(f"batch {batch_id}: {missing} rows not found in its archived file {archive_key}")
-            sqlfiles.run_script(cur, sqlfiles.read("keys/map_rotation.sql"))
+            sqlfiles.run_script(cur, sqlfiles.read("merge/keys/map_rotation.sql"))
             unmapped = cur.fetchone()
             if any(unmapped):
                 raise RuntimeError(f"{unmapped[0]} households, {unmapped[1]} persons have no distribution row")
-            sqlfiles.run_script(cur, sqlfiles.read("keys/apply_rotation.sql"), {"fingerprint": fingerprint(key)})
+            sqlfiles.run_script(cur, sqlfiles.read("merge/keys/apply_rotation.sql"), {"fingerprint": fingerprint(key)})
             rows, households, persons = cur.fetchone()
     finally:
         for submission_id in staged:

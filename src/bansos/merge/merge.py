@@ -91,7 +91,7 @@ def merge_submission(
             batch_id, rows = cur.fetchone()
         else:  # the same content was loaded before and has come back as the newest file
             batch_id = existing_batch
-            cur.execute("SELECT row_count FROM core.load_batch WHERE batch_id = %s", (batch_id,))
+            cur.execute(sqlfiles.read("merge/batch_row_count.sql"), (batch_id,))
             rows = cur.fetchone()[0]
         sqlfiles.run_script(
             cur,

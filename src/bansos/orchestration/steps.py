@@ -14,6 +14,7 @@ import logging
 
 from bansos.alert import deliver, integrity_alert, missing_alert, notify, record, rejected_alert, retry_pending
 from bansos.domain.config import load_province
+from bansos.domain.layout import landing_folder
 from bansos.extract import extract as extract_mod
 from bansos.extract.quarantine import quarantine_submission
 from bansos.merge import merge as merge_mod
@@ -315,7 +316,7 @@ def report(province: str, periode: str, now=None, run_id: str | None = None) -> 
         store = runtime.store()
         for s in statuses:
             if s.state == "missing":
-                landing = store.uri(f"landing/{province}/{periode}/{s.kode}/")
+                landing = store.uri(f"{landing_folder(province, periode, s.kode)}/")
                 notify(dsn, missing_alert(province, periode, s.kode, deadline.date(), links={"Landing": landing}))
     retry_pending(dsn)
     return {s.kode: s.state for s in statuses}

@@ -38,8 +38,9 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from bansos.domain.config import load_province
 from bansos.domain.deadline import deadline_for, passed
+from bansos.domain.layout import landing_folder
 from bansos.domain.storage import Store, open_store
-from bansos.extract.extract import landing_prefix, list_candidates, settle_seconds, unsettled_for
+from bansos.extract.extract import list_candidates, settle_seconds, unsettled_for
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class LandingTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         deadline = datetime.fromisoformat(self.deadline_iso)
-        where = f"{self.data_root}/{landing_prefix(self.province, self.periode, self.kode_kabkota)}/"
+        where = f"{self.data_root}/{landing_folder(self.province, self.periode, self.kode_kabkota)}/"
         self.log.info("waiting for a file in %s until %s", where, self.deadline_iso)
         store = None
         while True:

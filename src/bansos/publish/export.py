@@ -42,10 +42,6 @@ DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
 
 
-def publish_prefix(province: str, tahun: int) -> str:
-    return f"publish/{province}/{int(tahun)}"
-
-
 def _text(value) -> str:
     if value is None:
         return ""

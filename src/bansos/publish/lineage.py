@@ -97,7 +97,7 @@ def record_publication(dsn: str, province: str, tahun: int, cur=None) -> tuple[i
     so the recorded batches are exactly those the refreshed summary was computed from.
     """
     params = {"province": province, "tahun": tahun}
-    text = sqlfiles.read("lineage/record_publication.sql")
+    text = sqlfiles.read("publish/lineage/record_publication.sql")
     if cur is not None:
         sqlfiles.run_script(cur, text, params)
         publication_id, is_new = cur.fetchone()
@@ -110,7 +110,7 @@ def record_publication(dsn: str, province: str, tahun: int, cur=None) -> tuple[i
 
 def latest_publication(dsn: str, province: str, tahun: int) -> Publication | None:
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("lineage/latest_publication.sql"), {"province": province, "tahun": tahun})
+        cur.execute(sqlfiles.read("publish/lineage/latest_publication.sql"), {"province": province, "tahun": tahun})
         row = cur.fetchone()
     return Publication(*row) if row else None
 
@@ -118,14 +118,14 @@ def latest_publication(dsn: str, province: str, tahun: int) -> Publication | Non
 def figure_sources(dsn: str, figure: Figure, publication_id: int | None = None) -> list[SourceFile]:
     """The files behind ``figure`` in publication ``publication_id``, or in the current batches if None."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("lineage/figure_sources.sql"),
+        cur.execute(sqlfiles.read("publish/lineage/figure_sources.sql"),
                     figure.params() | {"publication_id": publication_id})
         return [SourceFile(*row) for row in cur.fetchall()]
 
 
 def current_figure(dsn: str, figure: Figure) -> dict | None:
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("lineage/current_figure.sql"), figure.params())
+        cur.execute(sqlfiles.read("publish/lineage/current_figure.sql"), figure.params())
         row = cur.fetchone()
         names = [c.name for c in cur.description]
     return dict(zip(names, row, strict=True)) if row else None
@@ -134,7 +134,7 @@ def current_figure(dsn: str, figure: Figure) -> dict | None:
 def figure_history(dsn: str, figure: Figure) -> list[FigureVersion]:
     """The figure in every recorded publication of its province-year, oldest first."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("lineage/figure_history.sql"), figure.params())
+        cur.execute(sqlfiles.read("publish/lineage/figure_history.sql"), figure.params())
         return [FigureVersion(*row) for row in cur.fetchall()]
 
 

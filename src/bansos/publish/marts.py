@@ -39,9 +39,9 @@ from bansos.warehouse.database import connect
 # (mart, refresh file) in refresh order; every file takes %(province)s, %(tahun)s and %(as_of)s.
 REFRESH = (
     ("distribution_summary", "publish/refresh_summary.sql"),
-    ("distribution_by_region", "marts/refresh_distribution_by_region.sql"),
-    ("submission_completeness", "marts/refresh_submission_completeness.sql"),
-    ("dq_summary", "marts/refresh_dq_summary.sql"),
+    ("distribution_by_region", "publish/marts/refresh_distribution_by_region.sql"),
+    ("submission_completeness", "publish/marts/refresh_submission_completeness.sql"),
+    ("dq_summary", "publish/marts/refresh_dq_summary.sql"),
 )
 # What a monthly run refreshes; the publish DAG refreshes every mart in REFRESH (see the module doc).
 MONTHLY = ("distribution_summary", "submission_completeness", "dq_summary")
@@ -110,15 +110,15 @@ def column_kind(name: str, type_oid: int) -> str:
     return kind
 
 
-def fetch(cur, query: str, province: str, tahun: int, name: str | None = None) -> Table:
-    """Run ``include/sql/marts/<query>.sql`` for one province-year on an open cursor."""
-    cur.execute(sqlfiles.read(f"marts/{query}.sql"), {"province": province, "tahun": int(tahun)})
+def fetch(cur, sql_file: str, province: str, tahun: int, name: str) -> Table:
+    """Run the query ``include/sql/<sql_file>`` for one province-year on an open cursor; the table is ``name``."""
+    cur.execute(sqlfiles.read(sql_file), {"province": province, "tahun": int(tahun)})
     columns = tuple(d.name for d in cur.description)
     kinds = tuple(column_kind(d.name, d.type_code) for d in cur.description)
-    return Table(name or query, columns, kinds, cur.fetchall())
+    return Table(name, columns, kinds, cur.fetchall())
 
 
-def read(dsn: str, query: str, province: str, tahun: int, name: str | None = None) -> Table:
+def read(dsn: str, sql_file: str, province: str, tahun: int, name: str) -> Table:
     """:func:`fetch` on a connection of its own."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        return fetch(cur, query, province, tahun, name)
+        return fetch(cur, sql_file, province, tahun, name)

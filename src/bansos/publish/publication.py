@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bansos.domain.config import Province, load_province
+from bansos.domain.layout import publish_folder
 from bansos.domain.storage import Store
 from bansos.publish import disclosure, export, html_report, marts, reconcile, summaries
 from bansos.publish.marts import Table
-from bansos.warehouse.database import connect
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -54,29 +56,25 @@ class Snapshot:
 
 def take_snapshot(dsn: str, province: str, tahun: int, as_of: datetime | None = None) -> Snapshot:
     """Refresh, reconcile and read the marts of a province-year in one consistent transaction."""
-    lock = f"publish:{province}:{int(tahun)}"
-    with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (lock,))
+    with exclusive(dsn, f"publish:{province}:{int(tahun)}") as cur:
+        cur.execute(sqlfiles.read("publish/begin_snapshot.sql"))
         try:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            try:
-                refreshed = marts.refresh(cur, province, tahun, as_of)
-                checked = reconcile.check(marts.fetch(cur, "reconcile", province, tahun, "rekonsiliasi"),
-                                          province, tahun)
-                snapshot = Snapshot(
-                    province, int(tahun), refreshed,
-                    distribution=marts.fetch(cur, "export_distribution", province, tahun, "distribusi"),
-                    completeness=marts.fetch(cur, "export_completeness", province, tahun, "kelengkapan"),
-                    rates=marts.fetch(cur, "export_reporting_rate", province, tahun, "tingkat_pelaporan"),
-                    dq=marts.fetch(cur, "export_dq_summary", province, tahun, "kualitas_data"),
-                    reconciliation=checked,
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        finally:
-            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (lock,))
+            refreshed = marts.refresh(cur, province, tahun, as_of)
+            checked = reconcile.check(
+                marts.fetch(cur, "publish/marts/reconcile.sql", province, tahun, "rekonsiliasi"), province, tahun
+            )
+            snapshot = Snapshot(
+                province, int(tahun), refreshed,
+                distribution=marts.fetch(cur, "publish/marts/export_distribution.sql", province, tahun, "distribusi"),
+                completeness=marts.fetch(cur, "publish/marts/export_completeness.sql", province, tahun, "kelengkapan"),
+                rates=marts.fetch(cur, "publish/marts/export_reporting_rate.sql", province, tahun, "tingkat_pelaporan"),
+                dq=marts.fetch(cur, "publish/marts/export_dq_summary.sql", province, tahun, "kualitas_data"),
+                reconciliation=checked,
+            )
+            cur.execute(sqlfiles.read("warehouse/commit.sql"))
+        except BaseException:
+            cur.execute(sqlfiles.read("warehouse/rollback.sql"))
+            raise
     return snapshot
 
 
@@ -114,7 +112,7 @@ def write_files(store: Store, province: Province, snapshot: Snapshot,
                 generated_at: datetime | None = None) -> dict:
     """Write every file of the publication; returns the manifest (also stored as ``manifest.json``)."""
     generated_at = generated_at or datetime.now(UTC)
-    prefix = export.publish_prefix(province.kode, snapshot.tahun)
+    prefix = publish_folder(province.kode, snapshot.tahun)
     distribution, suppression = disclosure.suppress(snapshot.distribution)
     notes = _notes(province, snapshot, generated_at, suppression)
     parquet_notes = {label.lower().replace(" ", "_"): text for label, text in notes}
@@ -182,7 +180,7 @@ def publish(province: str, tahun: int) -> dict:
 def published(store: Store, province: str, tahun: int) -> dict | None:
     """What the last publication of a province-year wrote (from its ``manifest.json``), in the shape of
     :func:`publish_year`'s result; None if it was never published."""
-    key = f"{export.publish_prefix(province, tahun)}/manifest.json"
+    key = f"{publish_folder(province, tahun)}/manifest.json"
     if not store.exists(key):
         return None
     with store.open(key) as fh:

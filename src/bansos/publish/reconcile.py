@@ -35,7 +35,7 @@ def _fmt(value) -> str:
 
 
 def differences(figure: dict) -> list[str]:
-    """What disagrees for one figure (a row of ``include/sql/marts/reconcile.sql``); empty when all agree."""
+    """What disagrees for one figure (a row of ``include/sql/publish/marts/reconcile.sql``); empty when all agree."""
     problems = []
     core_rows, core_rp = figure["core_rows"], figure["core_rupiah"]
     if core_rows is None:
@@ -96,4 +96,4 @@ def check(raw: Table, province: str, tahun: int) -> Reconciliation:
 
 def reconcile(dsn: str, province: str, tahun: int) -> Reconciliation:
     """Compare the accepted files, core and the marts for one province-year (run after the marts' refresh)."""
-    return check(marts.read(dsn, "reconcile", province, tahun, name="rekonsiliasi"), province, tahun)
+    return check(marts.read(dsn, "publish/marts/reconcile.sql", province, tahun, "rekonsiliasi"), province, tahun)

@@ -78,8 +78,8 @@ def stage_submission(
         stream = store.open(archive_key)
     try:
         with connect(dsn) as conn, conn.cursor() as cur:
-            extra = sql.SQL("").join(
-                sql.SQL(", {} text").format(sql.Identifier(c))
+            extra = sql.Composed(
+                sqlfiles.compose("stage/extra_column.sql", column=sql.Identifier(c))
                 for c in layout.columns
                 if c.startswith("extra_")
             )
@@ -102,7 +102,7 @@ def stage_submission(
                 sqlfiles.compose("stage/build_checked.sql", raw=raw, checked=checked),
                 {"province": province, "periode": periode, "kode_kabkota": kode_kabkota},
             )
-            cur.execute(sql.SQL("DROP TABLE {}").format(raw))
+            cur.execute(sqlfiles.compose("stage/drop_raw.sql", raw=raw))
     finally:
         stream.close()
     log.info(
@@ -148,9 +148,8 @@ def drop_staging(dsn: str, submission_id: int, run_id: str) -> None:
     """Remove one run's staging tables of a submission (identifiers must not outlive the branch)."""
     with connect(dsn) as conn, conn.cursor() as cur:
         for kind in ("raw", "checked"):
-            cur.execute(
-                sql.SQL("DROP TABLE IF EXISTS {}").format(sqlfiles.staging_table(submission_id, kind, run_id))
-            )
+            table = sqlfiles.staging_table(submission_id, kind, run_id)
+            cur.execute(sqlfiles.compose("stage/drop_staging_table.sql", table=table))
 
 
 def _sweepable(table: str, submission_id: int | None, live_claim: str | None) -> bool:
@@ -165,10 +164,10 @@ def sweep_staging(dsn: str, lease_minutes: int) -> list[str]:
     """Drop staging tables left behind: by a branch killed without its failure callback, a run taken over,
     or a submission decided since. Returns the names dropped."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("claim/staging_tables.sql"), {"lease_minutes": lease_minutes})
+        cur.execute(sqlfiles.read("stage/staging_tables.sql"), {"lease_minutes": lease_minutes})
         leftovers = [table for table, sid, _status, live in cur.fetchall() if _sweepable(table, sid, live)]
         for table in leftovers:
-            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("staging", table)))
+            cur.execute(sqlfiles.compose("stage/drop_staging_table.sql", table=sql.Identifier("staging", table)))
     if leftovers:
         log.warning("dropped %s staging table(s) left behind: %s", len(leftovers), ", ".join(leftovers))
     return leftovers

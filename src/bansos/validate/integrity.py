@@ -36,7 +36,7 @@ def check_month(dsn: str, province: str, periode: str) -> list[Finding]:
     """
     with connect(dsn) as conn, conn.cursor() as cur:
         sqlfiles.run_script(
-            cur, sqlfiles.read("integrity/find_findings.sql"), {"province": province, "periode": periode}
+            cur, sqlfiles.read("validate/integrity/find_findings.sql"), {"province": province, "periode": periode}
         )
         return [Finding(*row) for row in cur.fetchall()]
 

@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bansos.domain.layout import datadocs_folder
 from bansos.domain.privacy import mask_value
 from bansos.domain.resources import EXPECTATIONS_DIR
 from bansos.domain.storage import Store
@@ -290,10 +291,6 @@ def record(cur, submission_id: int, run_id: str, results: list[RuleResult]) -> N
         )
 
 
-def data_docs_prefix(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
-    return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{submission_id}"
-
-
 def validate_submission(
     dsn: str, store: Store, ref: dict, run_id: str, parameters: dict, extra: list[RuleResult] = ()
 ) -> Verdict:
@@ -301,7 +298,7 @@ def validate_submission(
     submission_id = ref["submission_id"]
     with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
         suite_results, page = run_suite(dsn, submission_id, run_id, parameters, Path(tmp))
-        prefix = data_docs_prefix(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
+        prefix = datadocs_folder(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
         publish_data_docs(store, Path(tmp), prefix)
     results = list(extra) + suite_results
     docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"

@@ -49,13 +49,13 @@ def exclusive(dsn: str, name: str) -> Iterator[psycopg2.extensions.cursor]:
     with the same work from another process (:func:`bansos.orchestration.steps.prepare_warehouse`).
     """
     with connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        cur.execute(sqlfiles.read("warehouse/advisory_lock.sql"), (name,))
         try:
             yield cur
         finally:
             if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
-                cur.execute("ROLLBACK")  # a failed BEGIN ... COMMIT of the block's own
-            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+                cur.execute(sqlfiles.read("warehouse/rollback.sql"))  # a failed BEGIN ... COMMIT of the block's own
+            cur.execute(sqlfiles.read("warehouse/advisory_unlock.sql"), (name,))
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -75,8 +75,8 @@ def migrate(dsn: str) -> list[str]:
     """
     applied: list[str] = []
     with exclusive(dsn, "bansos:migrate") as cur:
-        cur.execute(sqlfiles.read("migrations/schema_migration.sql"))
-        cur.execute("SELECT version, checksum FROM public.schema_migration")
+        cur.execute(sqlfiles.read("warehouse/migrate/schema_migration.sql"))
+        cur.execute(sqlfiles.read("warehouse/migrate/applied.sql"))
         done = dict(cur.fetchall())
         for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
             text = path.read_text(encoding="utf-8")
@@ -88,12 +88,9 @@ def migrate(dsn: str) -> list[str]:
                     )
                 continue
             log.info("applying migration %s", path.name)
-            cur.execute("BEGIN")
+            cur.execute(sqlfiles.read("warehouse/begin.sql"))
             cur.execute(text)
-            cur.execute(
-                "INSERT INTO public.schema_migration (version, checksum) VALUES (%s, %s)",
-                (path.name, checksum),
-            )
-            cur.execute("COMMIT")
+            cur.execute(sqlfiles.read("warehouse/migrate/record.sql"), (path.name, checksum))
+            cur.execute(sqlfiles.read("warehouse/commit.sql"))
             applied.append(path.name)
     return applied

@@ -20,8 +20,8 @@ from bansos.warehouse.database import connect
 log = logging.getLogger(__name__)
 
 DATASETS = {
-    "wilayah.csv": "reference/load_region.sql",
-    "wilayah_history.csv": "reference/load_region_history.sql",
+    "wilayah.csv": "warehouse/reference/load_region.sql",
+    "wilayah_history.csv": "warehouse/reference/load_region_history.sql",
 }
 
 
@@ -37,8 +37,8 @@ def sync(dsn: str, province: Province) -> list[str]:
     """Bring ``ref`` up to date; returns the reference files that were (re)loaded."""
     loaded = []
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('bansos:reference'))")
-        cur.execute("SELECT name, checksum FROM ref.dataset")
+        cur.execute(sqlfiles.read("warehouse/reference/lock.sql"))
+        cur.execute(sqlfiles.read("warehouse/reference/loaded_datasets.sql"))
         known = dict(cur.fetchall())
         for name, sql_file in DATASETS.items():
             path = REFERENCE_DIR / name
@@ -48,14 +48,10 @@ def sync(dsn: str, province: Province) -> list[str]:
             log.info("loading reference %s", name)
             with open(path, encoding="utf-8") as fh:
                 sqlfiles.run_script(cur, sqlfiles.read(sql_file), stream=fh)
-            cur.execute(
-                "INSERT INTO ref.dataset (name, checksum) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, loaded_at = now()",
-                (name, checksum),
-            )
+            cur.execute(sqlfiles.read("warehouse/reference/record_dataset.sql"), (name, checksum))
             loaded.append(name)
         cur.execute(
-            sqlfiles.read("reference/upsert_province.sql"),
+            sqlfiles.read("warehouse/reference/upsert_province.sql"),
             {
                 "kode": province.kode,
                 "nama": province.nama,

@@ -12,8 +12,8 @@ Two group roles (``NOLOGIN``), and people or services log in as members of them:
 Why not in a migration: roles belong to the whole PostgreSQL server while migrations belong to one
 database, the login that migrates may not be allowed to create roles (managed servers, a DBA who
 keeps that to themselves), and grants must be re-asserted after every migration that adds a table.
-So ``include/sql/roles/create_roles.sql`` (idempotent; creates only what is missing, and only if
-allowed, else warns with the statement the DBA should run) and ``include/sql/roles/grants.sql``
+So ``include/sql/warehouse/roles/create_roles.sql`` (idempotent; creates only what is missing, and only if
+allowed, else warns with the statement the DBA should run) and ``include/sql/warehouse/roles/grants.sql``
 (idempotent, per database) run from :func:`ensure_roles` after each migration step.
 
 A login is a member of one of the roles (:func:`create_login`): a pipeline login's sessions switch
@@ -45,12 +45,12 @@ def ensure_roles(dsn: str) -> dict[str, bool]:
     Returns which roles exist afterwards; a missing one was logged as a warning with what to ask the DBA.
     """
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("roles/create_roles.sql"))
-        cur.execute(sqlfiles.read("roles/grants.sql"))
+        cur.execute(sqlfiles.read("warehouse/roles/create_roles.sql"))
+        cur.execute(sqlfiles.read("warehouse/roles/grants.sql"))
         for notice in conn.notices:
             if notice.startswith("WARNING") and "bansos" in notice:
                 log.warning("%s", notice.strip())
-        cur.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY (%s)", (list(ROLES),))
+        cur.execute(sqlfiles.read("warehouse/roles/present_roles.sql"), (list(ROLES),))
         present = {name for (name,) in cur.fetchall()}
     return {role: role in present for role in ROLES}
 
@@ -64,13 +64,14 @@ def create_login(dsn: str, login: str, role: str, password: str | None = None) -
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     ident = sql.Identifier(login)
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,))
+        cur.execute(sqlfiles.read("warehouse/roles/login_exists.sql"), (login,))
         if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/create_login.sql", login=ident))
         if password is not None:
-            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(ident), (password,))
-        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/set_password.sql", login=ident), (password,))
+        cur.execute(sqlfiles.compose("warehouse/roles/grant_role.sql", role=sql.Identifier(role), login=ident))
         if role == PIPELINE_ROLE:
-            cur.execute(sql.SQL("ALTER ROLE {} SET role = {}").format(ident, sql.Literal(PIPELINE_ROLE)))
+            cur.execute(sqlfiles.compose("warehouse/roles/login_as_pipeline.sql", login=ident,
+                                         pipeline_role=sql.Literal(PIPELINE_ROLE)))
         else:
-            cur.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+            cur.execute(sqlfiles.compose("warehouse/roles/login_read_only.sql", login=ident))

@@ -61,10 +61,10 @@ def set_status(
         "quarantine_key": quarantine_key,
     }
     if cur is not None:
-        cur.execute(sqlfiles.read("extract/set_status.sql"), params)
+        cur.execute(sqlfiles.read("warehouse/submissions/set_status.sql"), params)
         return cur.rowcount == 1
     with connect(dsn) as conn, conn.cursor() as own:
-        own.execute(sqlfiles.read("extract/set_status.sql"), params)
+        own.execute(sqlfiles.read("warehouse/submissions/set_status.sql"), params)
         return own.rowcount == 1
 
 
@@ -73,7 +73,7 @@ def claim(dsn: str, submission_id: int, run_id: str) -> bool:
     holds it within the lease or it is already decided."""
     with connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
-            sqlfiles.read("claim/claim.sql"),
+            sqlfiles.read("warehouse/submissions/claim.sql"),
             {"submission_id": submission_id, "run_id": run_id, "lease_minutes": lease_minutes()},
         )
         return cur.rowcount == 1
@@ -86,7 +86,7 @@ def hold(cur, submission_id: int, run_id: str, expected: tuple[str, ...] = ("sta
     the row count stage recorded (None until it did).
     """
     cur.execute(
-        sqlfiles.read("claim/hold.sql"),
+        sqlfiles.read("warehouse/submissions/hold.sql"),
         {"submission_id": submission_id, "run_id": run_id, "expected": list(expected)},
     )
     row = cur.fetchone()
@@ -96,7 +96,7 @@ def hold(cur, submission_id: int, run_id: str, expected: tuple[str, ...] = ("sta
 def why_not_held(dsn: str, submission_id: int, run_id: str) -> str:
     """A sentence for the log and the skip: who holds the submission now, or what decided it."""
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("claim/state.sql"), {"submission_id": submission_id})
+        cur.execute(sqlfiles.read("warehouse/submissions/state.sql"), {"submission_id": submission_id})
         status, claimed_by, claimed_at = cur.fetchone()
     if status == "staged" and claimed_by and claimed_by != run_id:
         return f"taken over by run {claimed_by} (claimed {claimed_at:%Y-%m-%d %H:%M:%S %Z})"
@@ -108,7 +108,7 @@ def release(dsn: str, province: str, periode: str, kode_kabkota: str, run_id: st
     with connect(dsn) as conn, conn.cursor() as cur:
         sqlfiles.run_script(
             cur,
-            sqlfiles.read("claim/release.sql"),
+            sqlfiles.read("warehouse/submissions/release.sql"),
             {"province": province, "periode": periode, "kode_kabkota": kode_kabkota, "run_id": run_id},
         )
         return [sid for (sid,) in cur.fetchall()]

@@ -1,5 +1,6 @@
 -- Takes the claim of a submission for one run (compare-and-set): a file not yet decided, not held by another run
--- (or held longer ago than the lease), becomes staged by this run. reads, writes: raw.submission (one row).
+-- (or held longer ago than the lease), becomes staged by this run. reads: raw.submission;
+-- writes: raw.submission (one row).
 UPDATE raw.submission
 SET claimed_by = %(run_id)s,
     claimed_at = now(),

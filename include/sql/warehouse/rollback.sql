@@ -1,0 +1,3 @@
+-- Rolls back the transaction a block opened itself on an autocommit connection.
+-- reads: nothing; writes: nothing (undoes the transaction).
+ROLLBACK

@@ -1,0 +1,57 @@
+"""Every key the pipeline builds inside the data root, in one place, so the layout is read in one file.
+
+The data root (:mod:`bansos.domain.storage`: a local folder or an ``s3://`` prefix) holds one area per
+purpose, each laid out by province and period:
+
+* ``landing/<province>/<YYYY-MM>/<kab/kota>/``       where kab/kota offices put their extracts
+* ``archive/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``     every received file, byte for byte
+* ``quarantine/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``  a rejected file and its reasons
+* ``datadocs/<province>/<YYYY-MM>/<kab/kota>/submission_<id>/``   GX Data Docs of a validation
+* ``publish/<province>/<tahun>/``                     the yearly exports for the office
+* ``outbox/``                                         alerts written as files
+
+Folders are returned without a trailing slash; callers add ``/`` or a file name.
+"""
+
+from __future__ import annotations
+
+
+def landing_folder(province: str, periode: str, kode_kabkota: str) -> str:
+    """The folder a kab/kota office writes its extract for a month into (only files directly in it count)."""
+    return f"landing/{province}/{periode}/{kode_kabkota}"
+
+
+def landing_key(relative: str) -> str:
+    """A file's key in the landing area, from its path under a landing root laid out the same way
+    (``<province>/<YYYY-MM>/<kab/kota>/<file>``, as the synthetic generator writes it)."""
+    return f"landing/{relative}"
+
+
+def archive_folder(province: str, periode: str, kode_kabkota: str) -> str:
+    """The folder the kab/kota-month's received files are archived under, each in a folder of its hash."""
+    return f"archive/{province}/{periode}/{kode_kabkota}"
+
+
+def hashed_key(folder: str, sha256: str, name: str) -> str:
+    """A file kept under its SHA-256 in ``folder``: the same bytes land on the same key, other bytes never do."""
+    return f"{folder}/{sha256}/{name}"
+
+
+def quarantine_folder(province: str, periode: str, kode_kabkota: str) -> str:
+    """The folder the kab/kota-month's rejected files are copied to, each in a folder of its hash."""
+    return f"quarantine/{province}/{periode}/{kode_kabkota}"
+
+
+def datadocs_folder(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
+    """The folder of the GX Data Docs of one submission's validation (alerts link to it)."""
+    return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{int(submission_id)}"
+
+
+def publish_folder(province: str, tahun: int) -> str:
+    """The folder of a province-year's exports and their manifest."""
+    return f"publish/{province}/{int(tahun)}"
+
+
+def outbox_folder() -> str:
+    """The folder alerts are written to as files when the data root is their target."""
+    return "outbox"

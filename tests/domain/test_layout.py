@@ -1,0 +1,43 @@
+"""The data root's layout: each area's key has the shape the offices, the README and the DAG docs name."""
+
+from __future__ import annotations
+
+from bansos.domain import layout
+from bansos.extract.quarantine import quarantine_key
+
+SHA = "ab" * 32
+
+
+def test_landing_folder_is_province_month_kabkota():
+    assert layout.landing_folder("21", "2022-03", "2171") == "landing/21/2022-03/2171"
+
+
+def test_landing_key_keeps_the_relative_path():
+    assert layout.landing_key("21/2022-03/2171/penyaluran_batam_202203.csv") == (
+        "landing/21/2022-03/2171/penyaluran_batam_202203.csv"
+    )
+
+
+def test_archive_key_is_the_file_under_its_hash():
+    folder = layout.archive_folder("21", "2022-03", "2171")
+    assert folder == "archive/21/2022-03/2171"
+    assert layout.hashed_key(folder, SHA, "a.csv") == f"archive/21/2022-03/2171/{SHA}/a.csv"
+
+
+def test_quarantine_key_is_the_file_under_its_hash():
+    assert layout.quarantine_folder("21", "2022-03", "2171") == "quarantine/21/2022-03/2171"
+    ref = {"province": "21", "periode": "2022-03", "kode_kabkota": "2171", "sha256": SHA, "file_name": "a.csv"}
+    assert quarantine_key(ref) == f"quarantine/21/2022-03/2171/{SHA}/a.csv"
+
+
+def test_datadocs_folder_is_per_submission():
+    assert layout.datadocs_folder("21", "2022-03", "2171", 42) == "datadocs/21/2022-03/2171/submission_42"
+
+
+def test_publish_folder_is_province_year():
+    assert layout.publish_folder("21", 2022) == "publish/21/2022"
+    assert layout.publish_folder("21", "2022") == "publish/21/2022"
+
+
+def test_outbox_folder():
+    assert layout.outbox_folder() == "outbox"
