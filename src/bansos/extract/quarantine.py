@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.storage import Store
 
 
@@ -18,7 +20,7 @@ def quarantine_key(ref: dict) -> str:
     )
 
 
-def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
+def quarantine_submission(store: Store, ref: dict, reasons: Sequence[RuleOutcome]) -> str:
     key = quarantine_key(ref)
     store.copy(ref["archive_key"], key)
     note = {
@@ -27,7 +29,7 @@ def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
         "kode_kabkota": ref["kode_kabkota"],
         "file": ref["file_name"],
         "sha256": ref["sha256"],
-        "reasons": reasons,
+        "reasons": [r.to_dict() for r in reasons],
     }
     store.put_bytes(
         key.rsplit("/", 1)[0] + "/reasons.json",
