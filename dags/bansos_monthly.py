@@ -36,6 +36,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos.alert.callbacks import on_run_failure, on_task_failure
 from bansos.domain.config import PROVINCES_DIR, load_province
+from bansos.domain.handoff import from_xcom
 from bansos.orchestration import assets, steps
 from bansos.orchestration.waiting import LandingExtract
 
@@ -54,8 +55,9 @@ def _label(ref: dict) -> str:
 
 
 def _continue_only_if_processing(ref: dict) -> None:
-    if ref["action"] != "process":
-        raise AirflowSkipException(f"{ref['kode_kabkota']} {ref['periode']}: {ref['action']}")
+    handoff = from_xcom(ref)
+    if not handoff.goes_on:
+        raise AirflowSkipException(handoff.ending())
 
 
 def _failed_tasks(ti, dag_run) -> list[str] | None:

@@ -18,8 +18,9 @@ from types import SimpleNamespace
 import pytest
 
 from bansos.alert import on_task_failure, rejected_alert, send_alert
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import FULL_IDENTIFIER
-from bansos.validate.validate import RuleResult, Verdict
+from bansos.validate.validate import Verdict
 from tests.alert.conftest import WEBHOOK_PATH, free_port, smtp_conn, webhook_conn
 
 # In logs: a run of 16+ digits that is not a float's fraction (Airflow logs timings like 0.0701675929999510).
@@ -32,16 +33,16 @@ LOG = "http://127.0.0.1:8080/dags/bansos_monthly_21/runs/manual__2022-03/tasks/k
 
 def rejection():
     verdict = Verdict(accepted=False, results=[
-        RuleResult(rule="nik_format", severity="error", success=False, unexpected_count=3,
+        RuleOutcome(rule="nik_format", severity="error", success=False, count=3,
                    description=f"NIK harus valid (baris 12: {RAW_NIK} punya tanggal lahir yang salah).",
                    examples=[{"source_line": 12, "nik_masked": "2171********0003"},
                              {"source_line": 57, "nik_masked": "2171********0021"}]),
-        RuleResult(rule="nominal_in_rules", severity="error", success=False, unexpected_count=41,
+        RuleOutcome(rule="nominal_in_rules", severity="error", success=False, count=41,
                    description="nominal harus angka Rupiah bulat di dalam batas aturan program.",
                    examples=[{"source_line": 88, "nik_masked": "2172********0105"}]),
-        RuleResult(rule="nik_region_other_kabkota", severity="warning", success=False, unexpected_count=7,
+        RuleOutcome(rule="nik_region_other_kabkota", severity="warning", success=False, count=7,
                    description="Prefix NIK dari kab/kota lain.", examples=[]),
-        RuleResult(rule="required_nik", severity="error", success=True, unexpected_count=0, description="-"),
+        RuleOutcome(rule="required_nik", severity="error", success=True, count=0, description="-"),
     ])
     ref = {"province": "21", "periode": "2022-03", "kode_kabkota": "21.71", "submission_id": 31,
            "file_name": "bansos_batam_2022-03.csv", "sha256": SHA,

@@ -25,6 +25,7 @@ from bansos.alert import (
     task_failed_alert,
 )
 from bansos.alert.redact import clean_text
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import FULL_IDENTIFIER, mask_text
 
 RAW_NIK = "2171015505800002"
@@ -53,7 +54,7 @@ def rejection() -> Alert:
     links = {"Data Docs": "http://127.0.0.1:8080/data_docs/index.html",
              "Airflow log": "http://127.0.0.1:8080/dags/bansos_monthly_21/runs/r1/tasks/kabkota.validate/mapped/2",
              "Quarantine": f"file:///srv/bansos/quarantine/21/2022-03/21.71/{SHA}/batam_2022-03.csv"}
-    return rejected_alert(dict(ref), reasons, links=links)
+    return rejected_alert(dict(ref), [RuleOutcome.from_dict(r) for r in reasons], links=links)
 
 
 def renderings(alert: Alert) -> dict[str, str]:
@@ -132,13 +133,14 @@ def test_missing_and_integrity_builders():
     assert "Kabupaten Natuna (21.03)" in text and "2022-04-10" in text and "submission_deadline" in text
     assert "landing/21/2022-03/21.03/" in text
 
-    findings = [{"rule": "nik_programme_two_kabkota", "count": 3,
+    findings = [{"rule": "nik_programme_two_kabkota", "severity": "warning", "count": 3,
                  "description": "NIK sama menerima program sama di dua kab/kota dalam satu bulan.",
                  "examples": [{"nik_masked": "2171********0003", "kode_kabkota": ["21.71", "21.72"],
                                "kode_program": "JAMSOS"}]},
-                {"rule": "nik_two_households", "count": 2, "description": "Satu NIK di dua KK.",
+                {"rule": "nik_two_households", "severity": "warning", "count": 2,
+                 "description": "Satu NIK di dua KK.",
                  "examples": [{"nik_masked": "2101********0007", "no_kk": RAW_KK}]}]
-    integrity = integrity_alert("21", "2022-03", findings)
+    integrity = integrity_alert("21", "2022-03", [RuleOutcome.from_dict(f) for f in findings])
     assert integrity.severity == "warning" and integrity.kode_kabkota is None
     assert {r["severity"] for r in integrity.rules} == {"warning"}
     out = render.text(integrity)

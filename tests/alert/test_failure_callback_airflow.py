@@ -29,6 +29,7 @@ DAG = textwrap.dedent('''
     from airflow.sdk import dag, get_current_context, task
 
     from bansos.alert import on_task_failure, rejected_alert, send_alert
+    from bansos.domain.outcome import RuleOutcome
 
 
     @dag(dag_id="bansos_monthly_21", schedule=None, start_date=pendulum.datetime(2022, 1, 1),
@@ -47,7 +48,7 @@ DAG = textwrap.dedent('''
                    "file_name": "karimun.csv"}
             reasons = [{"rule": "nik_format", "severity": "error", "count": 2, "description": "NIK 16 digit.",
                         "examples": [{"source_line": 9, "nik_masked": "2102********0004"}]}]
-            return send_alert(rejected_alert(ref, reasons))
+            return send_alert(rejected_alert(ref, [RuleOutcome.from_dict(r) for r in reasons]))
 
         validate.expand(kode_kabkota=["21.71", "21.04"])
         reject()

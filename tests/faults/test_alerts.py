@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 
 from bansos.alert import notify, on_run_failure, rejected_alert
 from bansos.domain.config import load_province
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import FULL_IDENTIFIER
 from bansos.orchestration import steps
 from bansos.warehouse import reference
@@ -167,7 +168,7 @@ def test_the_ledger_never_holds_a_full_identifier(runtime_env, channels):
                 "examples": [{"source_line": 12, "nik": raw_nik, "nama": "Siti Aminah",
                               "tanggal_lahir": "1980-05-15"}]}]
 
-    notify(dsn, rejected_alert(ref, reasons))
+    notify(dsn, rejected_alert(ref, [RuleOutcome.from_dict(r) for r in reasons]))
 
     stored = query(dsn, "SELECT row_to_json(a)::text FROM dq.alert AS a")
     stored += query(dsn, "SELECT row_to_json(d)::text FROM dq.alert_delivery AS d")

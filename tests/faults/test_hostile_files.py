@@ -17,7 +17,7 @@ import pytest
 
 from bansos.orchestration import steps
 from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
+from tests.warehouse.test_monthly_steps import quarantine_key, query, run_branch, snapshot
 
 PERIODE, KODE, NEIGHBOUR = "2022-08", "21.71", "21.05"
 SHEET = "xl/worksheets/sheet1.xml"
@@ -79,7 +79,7 @@ def reject_through_the_pipeline(runtime_env, kepri2022, content: bytes, name: st
     assert result["action"] == "rejected", result
     [reason] = result["reasons"]
     assert query(dsn, "SELECT status FROM raw.submission WHERE kode_kabkota = %s", (KODE,)) == [("rejected",)]
-    quarantined = root / result["quarantine_key"]
+    quarantined = root / quarantine_key(dsn, result)
     assert quarantined.read_bytes() == landed.read_bytes() == content, "the quarantine copy is not the file"
     note = json.loads((quarantined.parent / "reasons.json").read_text(encoding="utf-8"))
     assert [r["rule"] for r in note["reasons"]] == [reason["rule"]]

@@ -30,7 +30,7 @@ PERIODE = "2022-03"
 KODE = "21.71"
 
 
-def _extract(kode: str = KODE) -> extract_mod.Found:
+def _extract(kode: str = KODE) -> extract_mod.ExtractResult:
     return extract_mod.find_and_archive(runtime.warehouse_dsn(), runtime.store(), province="21", periode=PERIODE,
                                         kode_kabkota=kode)
 

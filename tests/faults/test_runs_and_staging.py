@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 from psycopg2 import sql
 
+from bansos.domain.handoff import from_xcom
+from bansos.domain.outcome import RuleOutcome
 from bansos.merge import merge as merge_mod
 from bansos.orchestration import steps
 from bansos.stage import stage
@@ -178,8 +180,8 @@ def test_a_good_file_is_never_quarantined_by_a_run_that_lost_its_claim(month, fi
     lapse_claims(month["dsn"])
     staged_b = steps.stage(steps.extract("21", PERIODE, KODE), "B")
     assert steps.merge(steps.validate(staged_b, "B"), "B")["action"] == "loaded"
-    reasons = [{"rule": "nik_format", "severity": "error", "count": 1, "description": "x", "examples": []}]
-    assert steps._reject(month["dsn"], staged_a, reasons, "A")["action"] == "skipped"
+    reasons = [RuleOutcome(rule="nik_format", severity="error", count=1, description="x")]
+    assert steps._reject(month["dsn"], from_xcom(staged_a), reasons, "A").state == "skipped"
     assert not (month["root"] / "quarantine").exists()
     assert warehouse_state(month["dsn"]) == clean["good"]
 

@@ -22,7 +22,7 @@ from bansos.domain.privacy import FULL_IDENTIFIER
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
 from tests.conftest import pipeline_env
 from tests.warehouse.conftest import source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.warehouse.test_monthly_steps import quarantine_key, query, run_branch
 from tools.synthetic.defects import DEFECTS, make_defective
 
 # defect -> (outcome, error rules that must fail (exactly), a warning rule that must fail)
@@ -165,7 +165,7 @@ def test_defect_class(defect, env, kepri2022, caplog):
     assert merged == 0, "nothing of a rejected extract is merged"
     if errors & {r for r, _, _ in rules}:  # rules from the suite (file-level rejections never reach GX)
         assert {r for r, severity, ok in rules if severity == "error" and not ok} == errors
-    quarantined = env["root"] / result["quarantine_key"]
+    quarantined = env["root"] / quarantine_key(env["dsn"], result)
     assert quarantined.read_bytes() == landed.read_bytes() == data
     reasons = json.loads((quarantined.parent / "reasons.json").read_text())
     assert {r["rule"] for r in reasons["reasons"] if r["severity"] == "error"} == errors

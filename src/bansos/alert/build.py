@@ -9,10 +9,12 @@ from the running task when there is one). They build, never send: pass the resul
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
 
 from bansos.alert.message import Alert
 from bansos.domain.config import load_province
+from bansos.domain.outcome import RuleOutcome
 
 
 def names(province: str, kode_kabkota: str | None) -> tuple[str, str | None]:
@@ -46,11 +48,11 @@ def _links(links: dict | None) -> dict[str, str]:
     return out
 
 
-def rejected_alert(ref: dict, reasons: list[dict], links: dict | None = None) -> Alert:
-    """From the reference ``steps._reject`` returns (province, periode, kode_kabkota, file, sha256)."""
+def rejected_alert(ref: dict, reasons: Sequence[RuleOutcome], links: dict | None = None) -> Alert:
+    """From what ``steps`` knows of the rejected file (province, periode, kode_kabkota, file, sha256) and why."""
     province, kode = ref["province"], ref["kode_kabkota"]
     province_name, kabkota_name = names(province, kode)
-    errors = [r for r in reasons if r.get("severity", "error") == "error"]
+    errors = [r for r in reasons if r.severity == "error"]
     summary = (f"Extract {ref.get('file_name') or ''} ditolak: {len(errors)} aturan error gagal; "
                "file dikarantina dan tidak digabung ke gudang data. "
                f"(Rejected: {len(errors)} error rule(s) failed; the file is quarantined and not merged.)")
@@ -66,7 +68,7 @@ def rejected_alert(ref: dict, reasons: list[dict], links: dict | None = None) ->
     key = f"rejected:{ref['submission_id']}" if ref.get("submission_id") is not None else ""
     return Alert(kind="rejected", severity="error", province=province, province_name=province_name,
                  periode=ref["periode"], kode_kabkota=kode, kabkota_name=kabkota_name, summary=summary,
-                 rules=list(reasons), links=_links(links), details=details, dedup_key=key)
+                 rules=[r.to_dict() for r in reasons], links=_links(links), details=details, dedup_key=key)
 
 
 def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date | str,
@@ -76,28 +78,27 @@ def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date
     who = kabkota_name or kode_kabkota
     summary = (f"Belum ada extract dari {who} untuk periode {periode}; tenggat {deadline} sudah lewat. "
                f"(No extract for {periode} received by the deadline, {deadline}.)")
-    rule = {"rule": "submission_deadline", "severity": "error", "count": 0,
-            "description": f"File diterima untuk periode {periode}: 0 (files received by {deadline}: 0).",
-            "examples": []}
+    rule = RuleOutcome(rule="submission_deadline", severity="error", count=0,
+                       description=f"File diterima untuk periode {periode}: 0 (files received by {deadline}: 0).")
     return Alert(kind="missing", severity="error", province=province, province_name=province_name,
                  periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
-                 rules=[rule], links=_links(links), details=list(details or []),
+                 rules=[rule.to_dict()], links=_links(links), details=list(details or []),
                  dedup_key=f"missing:{province}:{periode}:{kode_kabkota}")
 
 
-def integrity_alert(province: str, periode: str, findings: list[dict], kode_kabkota: str | None = None,
+def integrity_alert(province: str, periode: str, findings: Sequence[RuleOutcome], kode_kabkota: str | None = None,
                     links: dict | None = None, details: list[str] | None = None) -> Alert:
     """A warning: cross-kab/kota findings (one NIK, one programme, two kab/kota; one NIK, two KK).
 
-    ``findings`` are rule dicts like the validation's, with masked examples; the data stays merged.
+    ``findings`` are rule outcomes like the validation's, with masked examples; the data stays merged.
     """
     province_name, kabkota_name = names(province, kode_kabkota)
-    total = sum(f.get("count") or 0 for f in findings)
+    total = sum(f.count or 0 for f in findings)
     summary = (f"{len(findings)} jenis temuan integritas ({total:,} kasus) pada periode {periode}; "
                "data tetap digabung, mohon diperiksa. "
                f"({len(findings)} kinds of cross-kab/kota finding, {total:,} cases; "
                "the data stays merged, please check.)")
     return Alert(kind="integrity", severity="warning", province=province, province_name=province_name,
                  periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
-                 rules=[f | {"severity": f.get("severity") or "warning"} for f in findings],
+                 rules=[f.to_dict() for f in findings],
                  links=_links(links), details=list(details or []))

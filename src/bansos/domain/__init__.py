@@ -1,2 +1,3 @@
 """What every stage shares and none owns: province config, deadlines, file limits, masking and HMAC,
-the data-root store, and where the package data is. Imports nothing from the stages."""
+the data-root store, where the package data is, the branch's typed hand-offs (``handoff``) and the
+rule outcome (``outcome``). Imports nothing from the stages."""

@@ -2,7 +2,7 @@
 record it in ``raw.submission``; quarantine a rejected one with its reasons."""
 
 from bansos.extract.extract import (
-    Found,
+    ExtractResult,
     LandingNotSettled,
     find_and_archive,
     list_candidates,
@@ -11,5 +11,5 @@ from bansos.extract.extract import (
 )
 from bansos.extract.quarantine import quarantine_key, quarantine_submission
 
-__all__ = ["Found", "LandingNotSettled", "find_and_archive", "list_candidates",
+__all__ = ["ExtractResult", "LandingNotSettled", "find_and_archive", "list_candidates",
            "quarantine_key", "quarantine_submission", "settle_seconds", "unsettled_for"]

@@ -27,10 +27,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bansos.domain.layout import archive_folder, landing_folder
+from bansos.domain.handoff import BranchState
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.storage import Listing, ObjectInfo, Store
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
@@ -48,19 +50,16 @@ class LandingNotSettled(OSError):
 
 
 @dataclass(frozen=True)
-class Found:
-    """What the extract step hands to the next task: small references, never data."""
+class ExtractResult:
+    """The kab/kota-month's newest submission and where its copy is archived (the task hands on its id only)."""
 
     kode_kabkota: str
-    action: str  # "process", "unchanged" or "missing"
+    action: BranchState  # process, unchanged or missing
     submission_id: int | None = None
     file_name: str | None = None
     sha256: str | None = None
     archive_key: str | None = None
     status: str | None = None
-
-    def to_xcom(self) -> dict:
-        return asdict(self)
 
 
 def settle_seconds() -> float:
@@ -98,10 +97,10 @@ def _refusal_alert(store: Store, province: str, periode: str, kode_kabkota: str,
     summary = (f"Isi folder landing tidak diambil: {key.rstrip('/').rsplit('/', 1)[-1]} "
                f"(not taken from the landing folder: {reason}). Letakkan file langsung di folder kab/kota "
                "(put the file directly in the kab/kota folder).")
-    rule = {"rule": "landing_path", "severity": "error", "count": None, "description": reason, "examples": []}
+    rule = RuleOutcome(rule="landing_path", severity="error", description=reason)
     return Alert(kind="rejected", severity="error", province=province, province_name=province_name,
                  periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
-                 rules=[rule], details=[f"Path: {store.uri(key)}"])
+                 rules=[rule.to_dict()], details=[f"Path: {store.uri(key)}"])
 
 
 def report_refusals(dsn: str, store: Store, listing: Listing, *, province: str, periode: str,
@@ -165,10 +164,10 @@ def landed_at(dsn: str, store: Store, obj: ObjectInfo, *, province: str, periode
         return cur.fetchone()[0]
 
 
-def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> Found:
+def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> ExtractResult:
     """Archive and register every settled file in the kab/kota's landing folder; the newest one is the month's.
 
-    Refused entries (subfolders, links) are recorded and alerted once; ``Found.action`` is ``missing``
+    Refused entries (subfolders, links) are recorded and alerted once; ``ExtractResult.action`` is ``missing``
     when the folder holds no file, so the branch skips and the report names the kab/kota.
     """
     folder = landing_folder(province, periode, kode_kabkota)
@@ -177,7 +176,7 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
     candidates = _accepted(listing)
     if not candidates:
         log.warning("no extract for %s %s in %s", kode_kabkota, periode, store.uri(folder))
-        return Found(kode_kabkota=kode_kabkota, action="missing")
+        return ExtractResult(kode_kabkota=kode_kabkota, action=BranchState.MISSING)
     settle = settle_seconds()
     into = archive_folder(province, periode, kode_kabkota)
     archived = [a for listed in candidates if (a := archive_settled(store, listed, into, settle))]
@@ -213,10 +212,11 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
         )
         registered.append((submission_id, status, obj.name, sha, key))
     if not registered:
-        return Found(kode_kabkota=kode_kabkota, action="missing")
+        return ExtractResult(kode_kabkota=kode_kabkota, action=BranchState.MISSING)
     for submission_id, status, *_ in registered[:-1]:
         if status == "received":  # landed before a newer file and never processed
             set_status(dsn, submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])
     submission_id, status, name, sha, key = registered[-1]
-    action = "process" if status in ("received", "staged", "superseded") else "unchanged"
-    return Found(kode_kabkota, action, submission_id, name, sha, key, status)
+    goes_on = status in ("received", "staged", "superseded")
+    action = BranchState.PROCESS if goes_on else BranchState.UNCHANGED
+    return ExtractResult(kode_kabkota, action, submission_id, name, sha, key, status)

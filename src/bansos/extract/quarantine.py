@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from bansos.domain.layout import hashed_key, quarantine_folder
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.storage import Store
 
 
@@ -18,7 +20,7 @@ def quarantine_key(ref: dict) -> str:
     return hashed_key(folder, ref["sha256"], ref["file_name"])
 
 
-def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
+def quarantine_submission(store: Store, ref: dict, reasons: Sequence[RuleOutcome]) -> str:
     """Copy the archived file byte for byte into quarantine with a ``reasons.json``; return its key.
 
     The landing file is left as it is: the office sees what it sent and why it was rejected.
@@ -31,7 +33,7 @@ def quarantine_submission(store: Store, ref: dict, reasons: list[dict]) -> str:
         "kode_kabkota": ref["kode_kabkota"],
         "file": ref["file_name"],
         "sha256": ref["sha256"],
-        "reasons": reasons,
+        "reasons": [r.to_dict() for r in reasons],
     }
     store.put_bytes(
         key.rsplit("/", 1)[0] + "/reasons.json",

@@ -16,8 +16,9 @@ empty table left by a crash (staging is UNLOGGED) never becomes an empty batch.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from bansos.domain.handoff import BranchState
 from bansos.merge import keys
 from bansos.stage import StagingLost, staged_rows
 from bansos.warehouse import sqlfiles, submissions
@@ -28,13 +29,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MergeResult:
-    action: str  # "loaded", "unchanged", "stale" or "skipped" (another run holds or decided the submission)
+    action: BranchState  # loaded, unchanged, stale or skipped (another run holds or decided the submission)
     batch_id: int | None
     rows: int
     replaced_batch_id: int | None = None
-
-    def to_xcom(self) -> dict:
-        return asdict(self)
 
 
 def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) -> None:
@@ -68,10 +66,10 @@ def merge_submission(
         sqlfiles.run_script(cur, sqlfiles.read("merge/current_version.sql"), params)
         new_landed, current_submission, current_landed, current_batch, existing_batch = cur.fetchone()
         if current_submission == submission_id:
-            return MergeResult("unchanged", current_batch, 0)
+            return MergeResult(BranchState.UNCHANGED, current_batch, 0)
         held, recorded = submissions.hold(cur, submission_id, run_id)
         if not held:
-            return MergeResult("skipped", None, 0)
+            return MergeResult(BranchState.SKIPPED, None, 0)
         _check_staged(cur, submission_id, run_id, recorded)
         if current_landed is not None and current_landed > new_landed:
             log.warning(
@@ -82,7 +80,7 @@ def merge_submission(
                 current_submission,
             )
             submissions.set_status(dsn, submission_id, "superseded", run_id=run_id, cur=cur)
-            return MergeResult("stale", None, 0)
+            return MergeResult(BranchState.STALE, None, 0)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
             sqlfiles.run_script(
@@ -111,4 +109,4 @@ def merge_submission(
         rows,
         f", replacing batch {current_batch}" if current_batch else "",
     )
-    return MergeResult("loaded", batch_id, rows, current_batch)
+    return MergeResult(BranchState.LOADED, batch_id, rows, current_batch)

@@ -3,9 +3,11 @@
 The branch's ``extract`` task runs :func:`extract` then :func:`stage` (after its wait, see
 :mod:`bansos.orchestration.waiting`); ``validate`` and ``merge`` run one step each.
 
-Each step takes and returns small JSON-able references (codes, submission ids, counts), never a
-path on the worker's disk or a DataFrame, so the same DAG runs on Local, Celery or Kubernetes
-executors. Settings come from :mod:`bansos.warehouse.runtime`.
+The branch's steps work on the typed hand-offs of :mod:`bansos.domain.handoff` (:func:`find`,
+:func:`stage_found`, :func:`validate_staged`, :func:`merge_validated`); :func:`extract`, :func:`stage`,
+:func:`validate` and :func:`merge` are the same steps at the task boundary, taking and returning the
+hand-off's XCom JSON (codes, submission ids, counts; never a path or data), so the same DAG runs on
+Local, Celery or Kubernetes executors. Settings come from :mod:`bansos.warehouse.runtime`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,19 @@ import logging
 
 from bansos.alert import deliver, integrity_alert, missing_alert, notify, record, rejected_alert, retry_pending
 from bansos.domain.config import load_province
+from bansos.domain.handoff import (
+    BranchState,
+    Found,
+    Handoff,
+    Merged,
+    Rejected,
+    Skipped,
+    Staged,
+    Validated,
+    from_xcom,
+    to_xcom,
+)
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.layout import landing_folder
 from bansos.extract import extract as extract_mod
 from bansos.extract.quarantine import quarantine_submission
@@ -47,18 +62,57 @@ def prepare_warehouse(province: str) -> dict:
     return {"migrations": applied, "roles": role_setup, "reference": loaded, "staging_swept": swept}
 
 
+def _branch(handoff: Handoff) -> dict:
+    return {"province": handoff.province, "periode": handoff.periode, "kode_kabkota": handoff.kode_kabkota}
+
+
 def extract(province: str, periode: str, kode_kabkota: str) -> dict:
-    found = extract_mod.find_and_archive(
+    """:func:`find`, at the task boundary: the hand-off as its XCom JSON."""
+    return to_xcom(find(province, periode, kode_kabkota))
+
+
+def stage(found: dict, run_id: str) -> dict:
+    """:func:`stage_found`, at the task boundary: XCom JSON in and out."""
+    return to_xcom(stage_found(from_xcom(found), run_id))
+
+
+def validate(staged: dict, run_id: str) -> dict:
+    """:func:`validate_staged`, at the task boundary: XCom JSON in and out."""
+    return to_xcom(validate_staged(from_xcom(staged), run_id))
+
+
+def merge(validated: dict, run_id: str) -> dict:
+    """:func:`merge_validated`, at the task boundary: XCom JSON in and out."""
+    return to_xcom(merge_validated(from_xcom(validated), run_id))
+
+
+def find(province: str, periode: str, kode_kabkota: str, waited: str | None = None) -> Found:
+    """Find the kab/kota-month's newest file, archive and register it (:mod:`bansos.extract`)."""
+    result = extract_mod.find_and_archive(
         runtime.warehouse_dsn(),
         runtime.store(),
         province=province,
         periode=periode,
         kode_kabkota=kode_kabkota,
     )
-    return found.to_xcom() | {"province": province, "periode": periode}
+    return Found(province=province, periode=periode, kode_kabkota=kode_kabkota, state=result.action,
+                 submission_id=result.submission_id, waited=waited)
 
 
-def _reject(dsn: str, ref: dict, reasons: list[dict], run_id: str, results: list = ()) -> dict:
+def _file(dsn: str, handoff: Found) -> dict:
+    """What the ledger knows of the hand-off's file (name, checksum, archive key), for quarantine and alert."""
+    submission = submissions.get(dsn, handoff.submission_id)
+    return _branch(handoff) | {
+        "submission_id": submission.submission_id,
+        "file_name": submission.file_name,
+        "sha256": submission.sha256,
+        "archive_key": submission.archive_key,
+        "rows": handoff.rows if isinstance(handoff, Staged) else None,
+    }
+
+
+def _reject(dsn: str, handoff: Found, reasons: list[RuleOutcome], run_id: str, results: list = (),
+            data_docs: str | None = None) -> Rejected | Skipped:
     """Quarantine the file with its reasons, record the decision and its alert, tell the people on duty.
 
     Only while ``run_id`` holds the claim: the row stays locked from that check to the commit of the
@@ -67,165 +121,144 @@ def _reject(dsn: str, ref: dict, reasons: list[dict], run_id: str, results: list
     so a retry records it once); a channel that is down gets it later.
     """
     store = runtime.store()
+    ref = _file(dsn, handoff)
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
-        held, _ = submissions.hold(cur, ref["submission_id"], run_id)
+        held, _ = submissions.hold(cur, handoff.submission_id, run_id)
         if not held:
-            return _skip(dsn, ref, run_id)
+            return _skip(dsn, handoff, run_id)
         key = quarantine_submission(store, ref, reasons)
-        links = {"Data Docs": ref.get("data_docs"), "Quarantine": store.uri(key)}
+        links = {"Data Docs": data_docs, "Quarantine": store.uri(key)}
         alert_id = record(cur, rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
-        submissions.set_status(
-            dsn, ref["submission_id"], "rejected", reasons=reasons, quarantine_key=key, run_id=run_id, cur=cur
-        )
-        validate_mod.record(cur, ref["submission_id"], run_id, results)
-    stage_mod.drop_staging(dsn, ref["submission_id"], run_id)
-    rules = "; ".join(r["rule"] for r in reasons)
-    log.error("%s %s rejected: %s (quarantined at %s)", ref["kode_kabkota"], ref["periode"], rules, key)
+        submissions.set_status(dsn, handoff.submission_id, "rejected", reasons=[r.to_dict() for r in reasons],
+                               quarantine_key=key, run_id=run_id, cur=cur)
+        validate_mod.record(cur, handoff.submission_id, run_id, results)
+    stage_mod.drop_staging(dsn, handoff.submission_id, run_id)
+    rules = "; ".join(r.rule for r in reasons)
+    log.error("%s %s rejected: %s (quarantined at %s)", handoff.kode_kabkota, handoff.periode, rules, key)
     sent = deliver(dsn, alert_id)
-    return ref | {"action": "rejected", "quarantine_key": key, "reasons": reasons, "alerted": sent}
+    return Rejected(**_branch(handoff), submission_id=handoff.submission_id, reasons=tuple(reasons),
+                    rows=ref["rows"], alerted=sent)
 
 
-def _skip(dsn: str, ref: dict, run_id: str) -> dict:
+def _skip(dsn: str, handoff: Found, run_id: str) -> Skipped:
     """End the branch without writing: another run holds the submission, or it is decided already.
 
     The run's own staging tables (if it made any) go: the other run has its own.
     """
-    why = submissions.why_not_held(dsn, ref["submission_id"], run_id)
-    log.warning("%s %s: submission %s %s; this run (%s) leaves it", ref["kode_kabkota"], ref["periode"],
-                ref["submission_id"], why, run_id)
-    stage_mod.drop_staging(dsn, ref["submission_id"], run_id)
-    return ref | {"action": "skipped", "reason": why}
+    why = submissions.why_not_held(dsn, handoff.submission_id, run_id)
+    log.warning("%s %s: submission %s %s; this run (%s) leaves it", handoff.kode_kabkota, handoff.periode,
+                handoff.submission_id, why, run_id)
+    stage_mod.drop_staging(dsn, handoff.submission_id, run_id)
+    return Skipped(**_branch(handoff), submission_id=handoff.submission_id, reason=why)
 
 
-def _stage_from_archive(dsn: str, ref: dict, run_id: str) -> stage_mod.StageResult:
+def _stage_from_archive(dsn: str, handoff: Found, run_id: str) -> stage_mod.StageResult:
     return stage_mod.stage_submission(
         dsn,
         runtime.store(),
-        submission_id=ref["submission_id"],
-        archive_key=ref["archive_key"],
-        province=ref["province"],
-        periode=ref["periode"],
-        kode_kabkota=ref["kode_kabkota"],
+        submission_id=handoff.submission_id,
+        archive_key=submissions.get(dsn, handoff.submission_id).archive_key,
         run_id=run_id,
+        **_branch(handoff),
     )
 
 
-def stage(found: dict, run_id: str) -> dict:
+def stage_found(found: Found, run_id: str) -> Staged | Rejected | Skipped:
     """Claim the submission for ``run_id`` and stage it; a submission another run holds is skipped."""
     dsn = runtime.warehouse_dsn()
-    if not submissions.claim(dsn, found["submission_id"], run_id):
+    if not submissions.claim(dsn, found.submission_id, run_id):
         return _skip(dsn, found, run_id)
     try:
         result = _stage_from_archive(dsn, found, run_id)
     except FileRejected as exc:
-        return _reject(
-            dsn,
-            found,
-            [
-                {
-                    "rule": exc.code,
-                    "severity": "error",
-                    "count": None,
-                    "description": exc.message,
-                    "examples": [],
-                }
-            ],
-            run_id,
-        )
-    if not submissions.set_status(dsn, found["submission_id"], "staged", row_count=result.rows, run_id=run_id):
+        return _reject(dsn, found, [exc.outcome()], run_id)
+    if not submissions.set_status(dsn, found.submission_id, "staged", row_count=result.rows, run_id=run_id):
         return _skip(dsn, found, run_id)  # taken over while the COPY ran
-    notes = []
-    if result.layout.unknown_columns:
-        notes.append(f"unknown columns ignored: {', '.join(result.layout.unknown_columns)}")
-    return found | {
-        "action": "process",
-        "rows": result.rows,
-        "format": result.layout.format,
-        "encoding": result.layout.encoding,
-        "delimiter": result.layout.delimiter,
-        "unknown_columns": result.layout.unknown_columns,
-        "notes": notes,
-    }
+    layout = result.layout
+    return Staged(**_branch(found), submission_id=found.submission_id, waited=found.waited, rows=result.rows,
+                  format=layout.format, encoding=layout.encoding, delimiter=layout.delimiter,
+                  unknown_columns=tuple(layout.unknown_columns))
 
 
-def _still_staged(dsn: str, ref: dict, run_id: str) -> bool:
+def _still_staged(dsn: str, handoff: Found, run_id: str) -> bool:
     """Renew the claim and make sure the run's staging holds the rows stage recorded, before a step uses it.
 
     False if the run no longer holds the claim. Staging gone or short (a crash empties UNLOGGED
     tables, a sweep drops those of a lapsed claim) is re-staged from the archive, the same bytes
     under their checksum; if that still disagrees with the count stage recorded, the task fails.
     """
+    submission_id = handoff.submission_id
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
-        held, recorded = submissions.hold(cur, ref["submission_id"], run_id)
+        held, recorded = submissions.hold(cur, submission_id, run_id)
     if not held:
         return False
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
-        rows = stage_mod.staged_rows(cur, ref["submission_id"], run_id)
+        rows = stage_mod.staged_rows(cur, submission_id, run_id)
     if rows == recorded and rows is not None:
         return True
-    log.warning("%s %s: staging of submission %s holds %s rows, stage recorded %s; re-staging from %s",
-                ref["kode_kabkota"], ref["periode"], ref["submission_id"], rows, recorded, ref["archive_key"])
+    log.warning("%s %s: staging of submission %s holds %s rows, stage recorded %s; re-staging from the archive",
+                handoff.kode_kabkota, handoff.periode, submission_id, rows, recorded)
     try:
-        again = _stage_from_archive(dsn, ref, run_id).rows
+        again = _stage_from_archive(dsn, handoff, run_id).rows
     except FileRejected as exc:  # these bytes were staged before: a fault, not a finding
-        raise stage_mod.StagingLost(f"re-staging submission {ref['submission_id']} failed: {exc.message}") from exc
+        raise stage_mod.StagingLost(f"re-staging submission {submission_id} failed: {exc.message}") from exc
     if again != recorded:
         raise stage_mod.StagingLost(
-            f"submission {ref['submission_id']}: re-staged {again} rows from the archive, stage recorded {recorded}"
+            f"submission {submission_id}: re-staged {again} rows from the archive, stage recorded {recorded}"
         )
     return True
 
 
-def validate(staged: dict, run_id: str) -> dict:
+def validate_staged(staged: Staged, run_id: str) -> Validated | Rejected | Skipped:
+    """Run the suite on the staged rows and decide; a submission this run no longer holds is skipped."""
     dsn = runtime.warehouse_dsn()
     if not _still_staged(dsn, staged, run_id):
         return _skip(dsn, staged, run_id)
     extra = []
-    if staged.get("unknown_columns"):
+    if staged.unknown_columns:
         extra.append(
-            validate_mod.RuleResult(
+            RuleOutcome(
                 rule="unknown_columns",
                 severity="warning",
-                success=False,
                 description="Kolom di luar template diabaikan: "
-                + ", ".join(staged["unknown_columns"])
+                + ", ".join(staged.unknown_columns)
                 + ". (Columns outside the template were ignored.)",
-                unexpected_count=len(staged["unknown_columns"]),
+                count=len(staged.unknown_columns),
             )
         )
     store = runtime.store()
-    parameters = history.row_count_bounds(dsn, staged["province"], staged["periode"], staged["kode_kabkota"])
+    parameters = history.row_count_bounds(dsn, staged.province, staged.periode, staged.kode_kabkota)
     verdict = validate_mod.validate_submission(dsn, store, staged, run_id, parameters, extra)
-    docs = {"data_docs": store.uri(verdict.data_docs_key)}
     if not verdict.accepted:
-        return _reject(dsn, staged | docs, verdict.reasons(), run_id, verdict.results)
+        docs = store.uri(verdict.data_docs_key)
+        return _reject(dsn, staged, verdict.reasons(), run_id, verdict.results, data_docs=docs)
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
-        held, _ = submissions.hold(cur, staged["submission_id"], run_id)
+        held, _ = submissions.hold(cur, staged.submission_id, run_id)
         if held:
-            validate_mod.record(cur, staged["submission_id"], run_id, verdict.results)
+            validate_mod.record(cur, staged.submission_id, run_id, verdict.results)
     if not held:
-        return _skip(dsn, staged | docs, run_id)
-    return staged | docs | {"action": "process", "warnings": [r.rule for r in verdict.failed_warnings]}
+        return _skip(dsn, staged, run_id)
+    return Validated(**vars(staged), warnings=tuple(r.rule for r in verdict.failed_warnings))
 
 
-def merge(validated: dict, run_id: str) -> dict:
+def merge_validated(validated: Validated, run_id: str) -> Merged | Skipped:
+    """Merge the accepted submission as the kab/kota-month's batch; a submission this run no longer holds is skipped."""
     dsn = runtime.warehouse_dsn()
     if not _still_staged(dsn, validated, run_id):
         return _skip(dsn, validated, run_id)
     result = merge_mod.merge_submission(
         dsn,
-        submission_id=validated["submission_id"],
-        province=validated["province"],
-        periode=validated["periode"],
-        kode_kabkota=validated["kode_kabkota"],
+        submission_id=validated.submission_id,
         key=runtime.pseudonym_key(),
         run_id=run_id,
+        **_branch(validated),
     )
-    if result.action == "skipped":
+    if result.action is BranchState.SKIPPED:
         return _skip(dsn, validated, run_id)
-    stage_mod.drop_staging(dsn, validated["submission_id"], run_id)
-    keep = ("kode_kabkota", "periode", "submission_id", "file_name", "data_docs", "warnings")
-    return {k: validated[k] for k in keep if k in validated} | result.to_xcom()
+    stage_mod.drop_staging(dsn, validated.submission_id, run_id)
+    return Merged(**_branch(validated), state=result.action, submission_id=validated.submission_id,
+                  batch_id=result.batch_id, rows=result.rows, replaced_batch_id=result.replaced_batch_id,
+                  warnings=validated.warnings)
 
 
 def end_failed_branch(province: str, periode: str, kode_kabkota: str, run_id: str) -> None:
@@ -295,7 +328,7 @@ def integrity(province: str, periode: str) -> dict:
     findings = integrity_mod.check_month(dsn, province, periode)
     rules = integrity_mod.as_rules(findings)
     alert_id = notify(dsn, integrity_alert(province, periode, rules)) if rules else None
-    return {"findings": len(findings), "by_kind": {r["rule"]: r["count"] for r in rules}, "alert_id": alert_id}
+    return {"findings": len(findings), "by_kind": {r.rule: r.count for r in rules}, "alert_id": alert_id}
 
 
 def report(province: str, periode: str, now=None, run_id: str | None = None) -> dict:

@@ -212,8 +212,9 @@ class LandingSensor(BaseSensorOperator):
 class LandingExtract(LandingSensor):
     """Wait as :class:`LandingSensor` does, then extract and stage: the first task of a kab/kota branch.
 
-    Returns the staged submission's reference (:func:`bansos.orchestration.steps.extract`, then
-    :func:`bansos.orchestration.steps.stage`) with ``waited`` (``"arrived"`` or ``"deadline"``); raises
+    Returns the :class:`~bansos.domain.handoff.Staged` hand-off's XCom JSON
+    (:func:`bansos.orchestration.steps.find`, then :func:`bansos.orchestration.steps.stage_found`) with
+    ``waited`` (``"arrived"`` or ``"deadline"``); raises
     ``AirflowSkipException`` when there is nothing to validate (missing, the same bytes as before, or
     a file rejected before its rows could be read), which skips the rest of the branch but not the
     run's report.
@@ -233,12 +234,13 @@ class LandingExtract(LandingSensor):
     def _done(self, status: str, deadline: datetime) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from bansos.domain.handoff import to_xcom
         from bansos.orchestration import steps
 
         waited = super()._done(status, deadline)
-        ref = steps.extract(self.province, self.periode, self.kode_kabkota) | {"waited": waited}
-        if ref["action"] == "process":
-            ref = steps.stage(ref, self.claim_run_id)
-        if ref["action"] != "process":
-            raise AirflowSkipException(f"{self.kode_kabkota} {self.periode}: {ref['action']}")
-        return ref
+        handoff = steps.find(self.province, self.periode, self.kode_kabkota, waited=waited)
+        if handoff.goes_on:
+            handoff = steps.stage_found(handoff, self.claim_run_id)
+        if not handoff.goes_on:
+            raise AirflowSkipException(handoff.ending())
+        return to_xcom(handoff)

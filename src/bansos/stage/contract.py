@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from bansos.domain.limits import FileLimits, file_limits
+from bansos.domain.outcome import RuleOutcome
 
 # (column, required) in the template's order.
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -59,6 +60,10 @@ class FileRejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def outcome(self) -> RuleOutcome:
+        """The rejection as the one failed rule it is quarantined and alerted with."""
+        return RuleOutcome(rule=self.code, severity="error", description=self.message)
 
 
 @dataclass

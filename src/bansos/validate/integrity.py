@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bansos.domain.outcome import RuleOutcome
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
 
@@ -41,22 +42,22 @@ def check_month(dsn: str, province: str, periode: str) -> list[Finding]:
         return [Finding(*row) for row in cur.fetchall()]
 
 
-def as_rules(findings: list[Finding]) -> list[dict]:
-    """Findings grouped by kind, in the rule-dict shape alerts and reports use."""
+def as_rules(findings: list[Finding]) -> list[RuleOutcome]:
+    """Findings grouped by kind, one failed warning rule each, as alerts and reports show them."""
     rules = []
     for kind, description in KINDS.items():
         found = [f for f in findings if f.kind == kind]
         if found:
             rules.append(
-                {
-                    "rule": kind,
-                    "severity": "warning",
-                    "count": len(found),
-                    "description": description,
-                    "examples": [
+                RuleOutcome(
+                    rule=kind,
+                    severity="warning",
+                    count=len(found),
+                    description=description,
+                    examples=tuple(
                         {"nik_masked": f.nik_masked, "kabkota": f.kabkota, "kode_program": f.kode_program}
                         for f in found[:5]
-                    ],
-                }
+                    ),
+                )
             )
     return rules

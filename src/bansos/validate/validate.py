@@ -17,10 +17,12 @@ import logging
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bansos.domain.layout import datadocs_folder
+from bansos.domain.handoff import Staged
+from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import mask_value
 from bansos.domain.resources import EXPECTATIONS_DIR
 from bansos.domain.storage import Store
@@ -44,42 +46,22 @@ DOCS_CONTENT_TYPES = {
 
 
 @dataclass
-class RuleResult:
-    rule: str
-    description: str
-    severity: str  # "error" or "warning"
-    success: bool
-    element_count: int | None = None
-    unexpected_count: int | None = None
-    unexpected_pct: float | None = None
-    examples: list = field(default_factory=list)
-
-
-@dataclass
 class Verdict:
     accepted: bool
-    results: list[RuleResult]
+    results: list[RuleOutcome]
     data_docs_key: str | None = None
 
     @property
-    def failed_errors(self) -> list[RuleResult]:
+    def failed_errors(self) -> list[RuleOutcome]:
         return [r for r in self.results if not r.success and r.severity == "error"]
 
     @property
-    def failed_warnings(self) -> list[RuleResult]:
+    def failed_warnings(self) -> list[RuleOutcome]:
         return [r for r in self.results if not r.success and r.severity == "warning"]
 
-    def reasons(self) -> list[dict]:
-        return [
-            {
-                "rule": r.rule,
-                "severity": r.severity,
-                "count": r.unexpected_count,
-                "description": r.description,
-                "examples": r.examples,
-            }
-            for r in self.failed_errors + self.failed_warnings
-        ]
+    def reasons(self) -> list[RuleOutcome]:
+        """The rules that failed, errors first: what a rejection quarantines and alerts with."""
+        return self.failed_errors + self.failed_warnings
 
 
 def load_suite_json(path: Path = SUITE_FILE) -> dict:
@@ -142,7 +124,7 @@ def _rules_that_could_not_run(outcome) -> dict[str, str]:
     return errors
 
 
-def _translate(outcome) -> list[RuleResult]:
+def _translate(outcome) -> list[RuleOutcome]:
     results = []
     for r in outcome.results:
         config = r.expectation_config
@@ -154,15 +136,15 @@ def _translate(outcome) -> list[RuleResult]:
         if unexpected is None and not r.success and "observed_value" in result:
             unexpected = result["observed_value"]  # table-level rules: the observed row count
         results.append(
-            RuleResult(
+            RuleOutcome(
                 rule=rule,
                 description=meta.get("description", config.type),
                 severity=SEVERITY.get(str(severity).lower(), "error"),
                 success=bool(r.success),
                 element_count=result.get("element_count"),
-                unexpected_count=unexpected,
+                count=unexpected,
                 unexpected_pct=result.get("unexpected_percent"),
-                examples=_examples(result),
+                examples=tuple(_examples(result)),
             )
         )
     return results
@@ -213,7 +195,7 @@ def _quiet_gx() -> None:
 
 def run_suite(
     dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
-) -> tuple[list[RuleResult], Path | None]:
+) -> tuple[list[RuleOutcome], Path | None]:
     """Run the suite through a GX checkpoint whose action builds Data Docs in ``docs_dir``.
 
     Returns the rule results and the validation's Data Docs page (relative to ``docs_dir``).
@@ -270,7 +252,7 @@ def publish_data_docs(store: Store, docs_dir: Path, prefix: str) -> None:
             store.put_bytes(f"{prefix}/{path.relative_to(site).as_posix()}", path.read_bytes(), content_type)
 
 
-def record(cur, submission_id: int, run_id: str, results: list[RuleResult]) -> None:
+def record(cur, submission_id: int, run_id: str, results: list[RuleOutcome]) -> None:
     """Record every rule's outcome in the caller's transaction: the one that changes the verdict's status,
     so only the run holding the submission's claim records, and once."""
     for r in results:
@@ -284,21 +266,21 @@ def record(cur, submission_id: int, run_id: str, results: list[RuleResult]) -> N
                 "severity": r.severity,
                 "success": r.success,
                 "element_count": r.element_count,
-                "unexpected_count": r.unexpected_count,
+                "unexpected_count": r.count,
                 "unexpected_pct": r.unexpected_pct,
-                "examples": json.dumps(r.examples, default=str),
+                "examples": json.dumps(list(r.examples), default=str),
             },
         )
 
 
 def validate_submission(
-    dsn: str, store: Store, ref: dict, run_id: str, parameters: dict, extra: list[RuleResult] = ()
+    dsn: str, store: Store, staged: Staged, run_id: str, parameters: dict, extra: list[RuleOutcome] = ()
 ) -> Verdict:
     """Run the suite, publish its Data Docs, and decide; the caller records the outcome (:func:`record`)."""
-    submission_id = ref["submission_id"]
+    submission_id = staged.submission_id
     with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
         suite_results, page = run_suite(dsn, submission_id, run_id, parameters, Path(tmp))
-        prefix = datadocs_folder(ref["province"], ref["periode"], ref["kode_kabkota"], submission_id)
+        prefix = datadocs_folder(staged.province, staged.periode, staged.kode_kabkota, submission_id)
         publish_data_docs(store, Path(tmp), prefix)
     results = list(extra) + suite_results
     docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"
@@ -313,7 +295,7 @@ def validate_submission(
             submission_id,
             r.severity,
             r.rule,
-            r.unexpected_count,
-            r.examples,
+            r.count,
+            list(r.examples),
         )
     return verdict

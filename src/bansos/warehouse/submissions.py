@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
@@ -33,6 +34,37 @@ DEFAULT_LEASE_MINUTES = 120
 def lease_minutes() -> int:
     """How long a claim holds without being renewed (each step renews it) before another run may take it."""
     return int(os.environ.get("BANSOS_CLAIM_LEASE_MINUTES", DEFAULT_LEASE_MINUTES))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One received file as ``raw.submission`` records it: the tasks hand each other its id only, and read
+    where it is archived, its name and checksum here (a file name can hold a NIK; XCom must not)."""
+
+    submission_id: int
+    province: str
+    periode: str
+    kode_kabkota: str
+    source_uri: str
+    sha256: str
+    archive_key: str
+    status: str
+    row_count: int | None
+    reasons: list
+
+    @property
+    def file_name(self) -> str:
+        return self.archive_key.rsplit("/", 1)[-1]
+
+
+def get(dsn: str, submission_id: int) -> Submission:
+    """The submission ``submission_id``; :class:`LookupError` if there is none."""
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sqlfiles.read("warehouse/submissions/get.sql"), (submission_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no submission {submission_id}")
+    return Submission(*row)
 
 
 def set_status(
