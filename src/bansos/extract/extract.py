@@ -30,8 +30,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bansos.domain.layout import archive_folder, landing_folder
 from bansos.domain.handoff import BranchState
+from bansos.domain.layout import archive_folder, landing_folder
 from bansos.domain.outcome import RuleOutcome
 from bansos.domain.storage import Listing, ObjectInfo, Store
 from bansos.warehouse import sqlfiles

@@ -28,8 +28,8 @@ from bansos.domain.handoff import (
     from_xcom,
     to_xcom,
 )
-from bansos.domain.outcome import RuleOutcome
 from bansos.domain.layout import landing_folder
+from bansos.domain.outcome import RuleOutcome
 from bansos.extract import extract as extract_mod
 from bansos.extract.quarantine import quarantine_submission
 from bansos.merge import merge as merge_mod

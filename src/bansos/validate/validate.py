@@ -20,8 +20,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from bansos.domain.layout import datadocs_folder
 from bansos.domain.handoff import Staged
+from bansos.domain.layout import datadocs_folder
 from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import mask_value
 from bansos.domain.resources import EXPECTATIONS_DIR
