@@ -67,21 +67,27 @@ def run_logged(args: list[str], env: dict, log: Path) -> None:
                        check=True, timeout=300)
 
 
-def test_failure_callback_in_a_real_task_run(alert_connections, tmp_path):
-    mailbox, receiver = alert_connections
+def dag_test(tmp_path: Path, dag_source: str, **env: str) -> Path:
+    """Run ``dag_source`` with ``dag.test()`` in a fresh Airflow home (its own process, real task runs);
+    returns the log of ``airflow db migrate`` and the run."""
     dags = tmp_path / "dags"
     dags.mkdir()
-    (dags / "failing.py").write_text(DAG, encoding="utf-8")
+    (dags / "failing.py").write_text(dag_source, encoding="utf-8")
     env = dict(os.environ) | {
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__API__BASE_URL": "http://airflow.dinsos.localhost:8080",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    } | env
     log = tmp_path / "airflow.log"
     run_logged([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], env, log)
     run_logged([sys.executable, str(dags / "failing.py")], env, log)
+    return log
+
+
+def test_failure_callback_in_a_real_task_run(alert_connections, tmp_path):
+    mailbox, receiver = alert_connections
+    log = dag_test(tmp_path, DAG, AIRFLOW__API__BASE_URL="http://airflow.dinsos.localhost:8080")
 
     messages = {m["Subject"]: m for m in mailbox.messages()}
     assert sorted(messages) == [

@@ -10,12 +10,9 @@ SMTP server and webhook receiver, naming the failed task. About 25 seconds.
 
 from __future__ import annotations
 
-import os
-import sys
 import textwrap
-from pathlib import Path
 
-from tests.alert.test_failure_callback_airflow import ROOT, run_logged
+from tests.alert.test_failure_callback_airflow import dag_test
 from tests.warehouse.test_monthly_steps import query
 
 DAG = textwrap.dedent('''
@@ -52,19 +49,7 @@ DAG = textwrap.dedent('''
 
 def test_a_failed_run_alerts_once_through_the_leaf_and_the_dag_callback(alert_connections, warehouse, tmp_path):
     mailbox, receiver = alert_connections
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / "failing.py").write_text(DAG, encoding="utf-8")
-    env = dict(os.environ) | {
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "BANSOS_WAREHOUSE_URL": warehouse,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
-    log = tmp_path / "airflow.log"
-    run_logged([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], env, log)
-    run_logged([sys.executable, str(dags / "failing.py")], env, log)
+    log = dag_test(tmp_path, DAG, BANSOS_WAREHOUSE_URL=warehouse)
 
     alerts = query(warehouse, "SELECT kind, dedup_key, payload->'details' FROM dq.alert ORDER BY alert_id")
     assert [kind for kind, _, _ in alerts] == ["task_failed", "run_failed"], log.read_text()[-3000:]

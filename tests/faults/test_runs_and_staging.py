@@ -25,7 +25,7 @@ from tests.conftest import KEY, pipeline_env
 from tests.s3.landing import content_snapshot
 from tests.warehouse.conftest import kepri2022 as _kepri2022  # noqa: F401  (a session fixture)
 from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query
+from tests.warehouse.test_monthly_steps import query, run_branch
 
 PERIODE, KODE = "2022-03", "21.05"
 
@@ -50,12 +50,7 @@ def warehouse_state(dsn: str) -> dict:
 
 def branch(run_id: str) -> dict:
     """A whole branch of one run, as the DAG chains it."""
-    ref = steps.extract("21", PERIODE, KODE)
-    for step in (steps.stage, steps.validate, steps.merge):
-        if ref["action"] != "process":
-            return ref
-        ref = step(ref, run_id)
-    return ref
+    return run_branch(PERIODE, KODE, run_id)
 
 
 @pytest.fixture(scope="module")
