@@ -11,6 +11,7 @@ about 10 s), in ``make test`` and ``make check`` (tier ``unit``).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -45,9 +46,22 @@ def _run(*cmd: str, cwd: Path | None = None) -> str:
     return done.stdout
 
 
+def _clean_copy(dst: Path) -> Path:
+    """What a fresh clone has for the build: setuptools keeps a ``build/`` folder in the tree it builds, and
+    one left by an earlier build (of older SQL folders) would be packed into the wheel again."""
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    dst.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, dst / name)
+    for name in ("src", "include", "expectations"):
+        shutil.copytree(ROOT / name, dst / name, symlinks=True, ignore=skip)
+    return dst
+
+
 def test_an_installed_wheel_reads_its_sql_and_suite_from_site_packages(tmp_path):
     wheels = tmp_path / "wheels"
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(ROOT))
+    project = _clean_copy(tmp_path / "project")
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(project))
     [wheel] = wheels.glob("bansos_pipeline-*.whl")
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", str(venv))
