@@ -123,3 +123,28 @@ def runtime_env(monkeypatch, warehouse, data_root):
 
 def random_key() -> bytes:
     return secrets.token_bytes(32)
+
+
+@pytest.fixture(scope="session")
+def kepri2022(tmp_path_factory) -> Path:
+    """The synthetic Kepri 2022 landing tree (84 files), generated once per session."""
+    from tools.synthetic import write_kepri_2022
+
+    root = tmp_path_factory.mktemp("kepri2022")
+    write_kepri_2022(root)
+    return root
+
+
+@pytest.fixture
+def s3_root(s3_server) -> str:
+    """The data root in the session's S3 server (``tests/s3/server.py``, over real HTTP)."""
+    return s3_server.root()
+
+
+@pytest.fixture
+def s3_runtime_env(monkeypatch, warehouse, s3_server, s3_root):
+    """bansos.warehouse.runtime pointed at a test warehouse and an S3 data root, as the Airflow env would."""
+    monkeypatch.setenv("BANSOS_WAREHOUSE_URL", warehouse)
+    monkeypatch.setenv("BANSOS_DATA_ROOT", s3_root)
+    monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
+    return {"dsn": warehouse, "root": s3_root, "key": KEY, "s3": s3_server}

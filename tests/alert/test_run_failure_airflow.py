@@ -13,7 +13,7 @@ from __future__ import annotations
 import textwrap
 
 from tests.alert.test_failure_callback_airflow import dag_test
-from tests.warehouse.test_monthly_steps import query
+from tests.pipeline import query
 
 DAG = textwrap.dedent('''
     import pendulum

@@ -26,9 +26,9 @@ from bansos.domain.privacy import FULL_IDENTIFIER
 from bansos.domain.storage import open_store
 from bansos.publish import publication
 from tests.conftest import KEY
+from tests.pipeline import query, snapshot
 from tests.s3.landing import content_snapshot
 from tests.s3.server import S3_ENV
-from tests.warehouse.test_monthly_steps import query, snapshot
 from tools.devstack import airflow as airflow_proc
 from tools.devstack import demo
 from tools.devstack import stack as stack_mod

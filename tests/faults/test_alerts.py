@@ -29,13 +29,11 @@ from bansos.warehouse.database import migrate
 from tests.alert import conftest as alert_fixtures
 from tests.alert.conftest import ALERT_ENV, Mailbox, free_port, smtp_conn, webhook_conn
 from tests.conftest import new_database
-from tests.warehouse import conftest as warehouse_fixtures
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
+from tests.pipeline import land, query, run_branch, snapshot, source_file
 from tools.synthetic.defects import make_defective
 
-# the fixtures of tests/alert and tests/warehouse this module uses
-webhook_receiver, kepri2022 = alert_fixtures.webhook_receiver, warehouse_fixtures.kepri2022
+# the fixtures of tests/alert this module uses
+webhook_receiver = alert_fixtures.webhook_receiver
 
 PERIODE, KODE = "2022-03", "21.71"
 LANDED_AT = time.time() - 3600

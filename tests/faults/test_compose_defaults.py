@@ -28,8 +28,7 @@ from bansos.orchestration import steps
 from bansos.publish import marts
 from bansos.warehouse import roles
 from tests.conftest import KEY, new_database
-from tests.warehouse.conftest import land
-from tests.warehouse.test_monthly_steps import run_branch
+from tests.pipeline import land, run_branch
 from tools.synthetic import write_kepri_2022
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from bansos.orchestration import steps
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import quarantine_key, query, run_branch, snapshot
+from tests.pipeline import land, quarantine_key, query, run_branch, snapshot, source_file
 
 PERIODE, KODE, NEIGHBOUR = "2022-08", "21.71", "21.05"
 SHEET = "xl/worksheets/sheet1.xml"

@@ -23,8 +23,7 @@ from bansos.extract import extract as extract_mod
 from bansos.orchestration import steps
 from bansos.orchestration.waiting import landed
 from bansos.warehouse import runtime
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.pipeline import land, query, run_branch, source_file
 
 PERIODE = "2022-03"
 KODE = "21.71"

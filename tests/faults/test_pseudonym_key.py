@@ -17,12 +17,9 @@ from bansos.domain.privacy import hmac_pads, pseudonymise
 from bansos.merge import keys
 from bansos.orchestration import steps
 from tests.conftest import KEY
-from tests.warehouse import conftest as warehouse_fixtures
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch, snapshot
+from tests.pipeline import land, query, run_branch, snapshot, source_file
 
 PERIODE = "2022-03"
-kepri2022 = warehouse_fixtures.kepri2022  # the synthetic landing tree, a fixture of tests/warehouse
 
 
 def _through_validate(periode: str, kode: str) -> dict:

@@ -16,8 +16,7 @@ from psycopg2 import sql
 from bansos.orchestration import steps
 from bansos.validate.validate import RulesCouldNotRun
 from tests.conftest import new_database
-from tests.warehouse.conftest import land
-from tests.warehouse.test_monthly_steps import query
+from tests.pipeline import land, query
 
 PERIODE, KODE = "2022-04", "21.03"
 

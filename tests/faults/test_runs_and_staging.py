@@ -22,10 +22,8 @@ from bansos.stage import stage
 from bansos.warehouse import runtime, sqlfiles
 from bansos.warehouse.database import connect
 from tests.conftest import KEY, pipeline_env
+from tests.pipeline import land, query, run_branch, source_file
 from tests.s3.landing import content_snapshot
-from tests.warehouse.conftest import kepri2022 as _kepri2022  # noqa: F401  (a session fixture)
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
 
 PERIODE, KODE = "2022-03", "21.05"
 
@@ -55,7 +53,7 @@ def branch(run_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def files(request):
-    """The synthetic Kepri 2022 landing tree, generated once per session (``tests.warehouse.conftest``)."""
+    """The synthetic Kepri 2022 landing tree, generated once per session (``tests/conftest.py``)."""
     return request.getfixturevalue("_kepri2022")
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import psycopg2
 
-from tests.warehouse.conftest import source_file
+from tests.pipeline import source_file
 
 
 def land_s3(server, root: str, src: Path, periode: str, kode_kabkota: str, name: str | None = None,

@@ -21,8 +21,7 @@ from bansos.orchestration import steps
 from bansos.publish import marts, publication
 from bansos.warehouse import roles
 from tests.conftest import pipeline_env
-from tests.warehouse.conftest import land
-from tests.warehouse.test_monthly_steps import run_branch
+from tests.pipeline import land, run_branch
 
 PRIVATE = ["core.distribution", "core.distribution_current", "core.household", "core.person",
            "core.load_batch", "core.kabkota_month", "core.kabkota_month_version", "core.batch_source_total",

@@ -6,7 +6,7 @@ The data root (``file:///srv/bansos`` or ``s3://bucket/prefix``) holds the same 
 ``outbox/`` (alerts written as files). Tasks hand each other keys inside the root, never local paths,
 so any worker can pick them up. The layout is documented in ``docs/landing-zone.md``.
 
-Both stores behave the same for the same calls (``tests/s3/test_store_parity.py`` holds them to it):
+Both stores behave the same for the same calls (``tests/domain/test_store_parity.py`` holds them to it):
 ``list`` treats its argument as a folder and skips hidden names (``.x.part`` spools), a missing
 object raises :class:`FileNotFoundError`, and other failures raise :class:`StoreError` naming the
 object. Only S3 has versions: a versioned bucket keeps every upload of a key. ``list`` is cheap and

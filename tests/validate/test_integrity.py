@@ -9,8 +9,7 @@ import json
 import pandas as pd
 
 from bansos.orchestration import steps
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.pipeline import land, query, run_branch, source_file
 
 PERIODE = "2022-08"
 

@@ -18,9 +18,8 @@ import pytest
 from bansos.orchestration import steps
 from bansos.publish import lineage
 from tests.conftest import KEY, new_database
+from tests.pipeline import run_branch, source_file
 from tests.s3.landing import land_s3, query
-from tests.warehouse.conftest import source_file
-from tests.warehouse.test_monthly_steps import run_branch
 
 PERIODE = "2022-03"
 

@@ -19,9 +19,8 @@ from bansos.domain.config import load_province
 from bansos.domain.storage import open_store
 from bansos.orchestration import steps
 from bansos.orchestration.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
+from tests.pipeline import land, query, run_branch, source_file
 from tests.s3.landing import land_s3
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
 
 PROVINCE = load_province("21")
 

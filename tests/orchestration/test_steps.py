@@ -10,53 +10,13 @@ import hashlib
 import json
 
 import pandas as pd
-import psycopg2
 import pytest
 
 from bansos.domain.privacy import pseudonymise
 from bansos.orchestration import steps
-from tests.warehouse.conftest import land, source_file
+from tests.pipeline import KABKOTA, land, quarantine_key, query, run_branch, snapshot, source_file
 
 PERIODE = "2022-03"
-KABKOTA = ["21.72", "21.01", "21.71", "21.02", "21.04", "21.03", "21.05"]
-
-
-def run_branch(periode: str, kode: str, run_id: str = "test") -> dict:
-    """One kab/kota branch as the DAG runs it: extract -> stage -> validate -> merge."""
-    ref = steps.extract("21", periode, kode)
-    for step in (steps.stage, steps.validate, steps.merge):
-        if ref["action"] != "process":
-            return ref
-        ref = step(ref, run_id)
-    return ref
-
-
-def query(dsn: str, sql: str, params=None) -> list[tuple]:
-    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
-
-
-def quarantine_key(dsn: str, rejected: dict) -> str:
-    """Where the rejected submission was quarantined: recorded in its row, not in the hand-off (ids only)."""
-    [(key,)] = query(dsn, "SELECT quarantine_key FROM raw.submission WHERE submission_id = %s",
-                     (rejected["submission_id"],))
-    return key
-
-
-def snapshot(dsn: str) -> dict:
-    """Everything a reader could see in core and marts, in a stable order."""
-    tables = {
-        "distribution": "SELECT * FROM core.distribution ORDER BY batch_id, source_line",
-        "load_batch": "SELECT batch_id, submission_id, row_count, loaded_at, superseded_at FROM core.load_batch "
-        "ORDER BY batch_id",
-        "kabkota_month": "SELECT * FROM core.kabkota_month ORDER BY 1, 2, 3",
-        "household": "SELECT * FROM core.household ORDER BY 1",
-        "person": "SELECT * FROM core.person ORDER BY 1",
-        "summary": "SELECT * FROM mart.distribution_summary ORDER BY 1, 2, 3, 4, 5",
-        "submission": "SELECT submission_id, status, sha256, landed_at, row_count FROM raw.submission ORDER BY 1",
-    }
-    return {name: query(dsn, sql) for name, sql in tables.items()}
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from bansos.orchestration import steps
 from bansos.warehouse import reference
 from bansos.warehouse.database import migrate
 from tests.conftest import KEY, new_database
+from tests.pipeline import KABKOTA, land, run_branch, source_file
 from tests.s3.landing import content_snapshot, land_s3, query
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import KABKOTA, run_branch
 
 PERIODE = "2022-03"
 

@@ -26,8 +26,7 @@ from bansos.domain.storage import S3Store, open_store
 from bansos.orchestration import assets, steps
 from bansos.publish import export, marts, publication, reconcile
 from tests.conftest import KEY, pipeline_env
-from tests.warehouse.conftest import land
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.pipeline import land, query, run_branch
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIODS = ["2022-01", "2022-02"]

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from bansos.orchestration import steps
-from tests.warehouse.conftest import land, source_file
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.pipeline import land, query, run_branch, source_file
 
 PERIODE, KODE = "2022-05", "21.05"
 

@@ -2,7 +2,7 @@
 
 Kepri 2022 (84 files) and Batam's 2023 extreme-poverty BLT (3 files) go through extract, stage and merge
 once for the module, two branches at a time as Airflow's workers would; January 2022 and 2023 also
-through the GX suite (every month through it would add minutes, and test_monthly_steps covers it). The
+through the GX suite (every month through it would add minutes, and tests/orchestration/test_steps.py covers it). The
 landing times are set per file so the completeness matrix has on-time, late, boundary, rejected,
 missing and not-yet-due cells to check. Then: the province's 2022 table cell by cell, Batam's
 Rp159,000,000, every level adding up, the matrix, the data-quality summary and the reconciliation.
@@ -23,8 +23,7 @@ from bansos.domain.storage import open_store
 from bansos.orchestration import steps
 from bansos.publish import marts, publication, reconcile
 from tests.conftest import pipeline_env
-from tests.warehouse.conftest import land
-from tests.warehouse.test_monthly_steps import query, run_branch
+from tests.pipeline import land, query, run_branch
 from tools.synthetic import write_batam_blt_2023
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -55,7 +54,7 @@ def _branch(pair: tuple[str, str]) -> tuple[str, str, str]:
     periode, kode = pair
     if periode in VALIDATED:
         return periode, kode, run_branch(periode, kode, run_id="marts")["action"]
-    # extract -> stage -> merge: the same steps without the GX suite, which test_monthly_steps covers and
+    # extract -> stage -> merge: the same steps without the GX suite, which tests/orchestration/test_steps.py covers and
     # which would make this module take minutes longer; the synthetic files pass it anyway
     ref = steps.extract("21", periode, kode)
     if ref["action"] == "process":

@@ -21,8 +21,7 @@ from aiosmtpd.controller import Controller
 from bansos.domain.privacy import FULL_IDENTIFIER
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
 from tests.conftest import pipeline_env
-from tests.warehouse.conftest import source_file
-from tests.warehouse.test_monthly_steps import quarantine_key, query, run_branch
+from tests.pipeline import quarantine_key, query, run_branch, source_file
 from tools.synthetic.defects import DEFECTS, make_defective
 
 # defect -> (outcome, error rules that must fail (exactly), a warning rule that must fail)
