@@ -15,8 +15,6 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 from bansos.alert import on_task_failure, rejected_alert, send_alert
 from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import FULL_IDENTIFIER
@@ -148,24 +146,18 @@ def test_outbox_setting_wins_and_a_second_alert_gets_its_own_files(no_alert_env,
     assert not (no_alert_env / "outbox").exists()
 
 
-def test_outbox_in_an_s3_data_root(monkeypatch, no_alert_env):
-    moto = pytest.importorskip("moto")
-    import boto3
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("BANSOS_S3_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("BANSOS_DATA_ROOT", "s3://bansos-kepri/prod")
-    with moto.mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="bansos-kepri")
-        channels = send_alert(rejection())
-        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="bansos-kepri")["Contents"])
-        text = s3.get_object(Bucket="bansos-kepri", Key=keys[1])["Body"].read().decode("utf-8")
-    assert channels[0].startswith("outbox:s3://bansos-kepri/prod/outbox/")
+def test_outbox_in_an_s3_data_root(monkeypatch, no_alert_env, s3_server):
+    """On the session's S3 server over HTTP (an in-process ``mock_aws`` would reset that server's buckets)."""
+    root = s3_server.root()
+    prefix = root.split("/", 3)[3]
+    monkeypatch.setenv("BANSOS_DATA_ROOT", root)
+    channels = send_alert(rejection())
+    s3 = s3_server.client
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=s3_server.bucket, Prefix=f"{prefix}/")["Contents"])
+    text = s3.get_object(Bucket=s3_server.bucket, Key=keys[1])["Body"].read().decode("utf-8")
+    assert channels[0].startswith(f"outbox:{root}/outbox/")
     assert [k.rsplit(".", 1)[-1] for k in keys] == ["json", "txt"]
-    assert all(k.startswith("prod/outbox/") for k in keys)
+    assert all(k.startswith(f"{prefix}/outbox/") for k in keys)
     assert_complete(text, "S3 outbox text")
 
 

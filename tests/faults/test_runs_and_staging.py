@@ -54,7 +54,7 @@ def branch(run_id: str) -> dict:
 @pytest.fixture(scope="module")
 def files(request):
     """The synthetic Kepri 2022 landing tree, generated once per session (``tests/conftest.py``)."""
-    return request.getfixturevalue("_kepri2022")
+    return request.getfixturevalue("kepri2022")
 
 
 @pytest.fixture(scope="module")

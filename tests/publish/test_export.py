@@ -167,25 +167,18 @@ def test_the_report_is_self_contained_with_three_kinds_of_chart(published):
     assert "tepat waktu" in html or "terlambat" in html
 
 
-def test_the_same_publication_goes_to_an_s3_publish_area(published, monkeypatch):
-    import boto3
-    from moto import mock_aws
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "ap-southeast-3"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name="ap-southeast-3")
-        client.create_bucket(Bucket="dinsos-publish",
-                             CreateBucketConfiguration={"LocationConstraint": "ap-southeast-3"})
-        store = S3Store("dinsos-publish", "kepri", client)
-        manifest = publication.write_files(store, load_province("21"),
-                                           publication.take_snapshot(published["dsn"], "21", 2022))
-        listed = client.list_objects_v2(Bucket="dinsos-publish", Prefix="kepri/publish/21/2022/")["Contents"]
-        keys = {o["Key"].rsplit("/", 1)[-1] for o in listed}
-        head = client.head_object(Bucket="dinsos-publish", Key="kepri/publish/21/2022/bansos_21_2022.xlsx")
+def test_the_same_publication_goes_to_an_s3_publish_area(published, s3_server):
+    """On the session's S3 server over HTTP (an in-process ``mock_aws`` would reset that server's buckets)."""
+    client, bucket = s3_server.client, s3_server.bucket
+    prefix = s3_server.root().split("/", 3)[3]
+    store = S3Store(bucket, prefix, client)
+    manifest = publication.write_files(store, load_province("21"),
+                                       publication.take_snapshot(published["dsn"], "21", 2022))
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/publish/21/2022/")["Contents"]
+    keys = {o["Key"].rsplit("/", 1)[-1] for o in listed}
+    head = client.head_object(Bucket=bucket, Key=f"{prefix}/publish/21/2022/bansos_21_2022.xlsx")
     assert keys == {f["name"] for f in manifest["files"]} | {"manifest.json"}
-    assert manifest["report"] == "s3://dinsos-publish/kepri/publish/21/2022/laporan.html"
+    assert manifest["report"] == f"s3://{bucket}/{prefix}/publish/21/2022/laporan.html"
     assert head["ContentType"] == export.CONTENT_TYPES["xlsx"]
 
 
