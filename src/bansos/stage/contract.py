@@ -1,13 +1,15 @@
 """The province's monthly extract template (version 1) and how a received file is read against it.
 
-This module answers, before any row is loaded: is this a CSV or an XLSX workbook, which encoding
-and delimiter does it use, and do its header names match the template? Kab/kota offices work in
-Excel, so semicolons, Windows code pages, byte-order marks and workbooks are accepted; a file that
-cannot be read as the template is rejected with a reason the office can act on: that includes a
-broken or hostile file (a corrupt workbook, NUL bytes, a line or a header beyond the limits of
-``bansos.domain.limits``, a zip bomb, found from the zip's directory before anything is unpacked). Only what
-is in the file rejects it: an error of the store, the disk or the database propagates, and the task
-retries.
+This module answers, before any row is loaded: is this a CSV, Excel's UTF-16 "Unicode Text" or an
+XLSX workbook (decided from the content by :mod:`bansos.domain.formats`), which encoding and
+delimiter does it use, and do its header names match the template? Kab/kota offices work in Excel,
+so semicolons, tabs, Windows code pages, byte-order marks, UTF-16 text and workbooks are accepted;
+any other format (an old ``.xls``, a PDF, a photo, an archive) is ``unsupported_format``, naming what
+was found and what to send instead. A file that cannot be read as the template is rejected with a
+reason the office can act on: that includes a broken or hostile file (a corrupt workbook, NUL bytes,
+a line or a header beyond the limits of ``bansos.domain.limits``, a zip bomb, found from the zip's
+directory before anything is unpacked). Only what is in the file rejects it: an error of the store,
+the disk or the database propagates, and the task retries.
 The rows themselves are parsed by PostgreSQL's COPY (see ``stage``), never row by row in Python.
 """
 
@@ -23,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from bansos.domain import formats
 from bansos.domain.limits import FileLimits, file_limits
 from bansos.domain.outcome import RuleOutcome
 
@@ -49,7 +52,9 @@ COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 REQUIRED = tuple(name for name, required in COLUMNS if required)
 
 UTF8_BOM = b"\xef\xbb\xbf"
-XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = (",", ";", "\t")  # comma first: it wins a tie
+ADVICE = ("Simpan sebagai CSV UTF-8 atau XLSX, lalu kirim ulang. "
+          "(Save it as CSV UTF-8 or XLSX and send it again.)")
 _SAMPLE = 64 * 1024
 
 
@@ -70,7 +75,7 @@ class FileRejected(Exception):
 class FileLayout:
     """How to COPY the file: its columns in file order (template names or ``extra_N``)."""
 
-    format: str  # "csv" or "xlsx"
+    format: str  # "csv", "utf16" (transcoded to UTF-8 before the COPY) or "xlsx"
     encoding: str  # PostgreSQL encoding name: UTF8, WIN1252, LATIN1
     delimiter: str
     has_bom: bool
@@ -172,6 +177,16 @@ def map_header(names: list[str]) -> tuple[list[str], list[str], list[str]]:
             unknown.append(raw.strip())
             columns.append(f"extra_{len(unknown)}")
     missing = [c for c in REQUIRED if c not in seen]
+    if not seen and not any(
+        difflib.get_close_matches(col, [_normalise(u) for u in unknown], n=1, cutoff=0.75) for col in REQUIRED
+    ):
+        raise FileRejected(
+            "missing_columns",
+            "Baris pertama tidak memuat satu pun kolom template provinsi (periode, kode_kabkota, nik, ...): "
+            "file ini bukan ekstrak menurut template. Kirim ekstraknya sebagai CSV UTF-8 atau XLSX dengan header "
+            "template. (The first line holds none of the template's columns: this is not an extract; send the "
+            "extract as CSV UTF-8 or XLSX with the template's header.)",
+        )
     if missing:
         hints = []
         for col in missing:
@@ -200,7 +215,7 @@ def inspect_csv(stream: BinaryIO) -> FileLayout:
     head = stream.read(_SAMPLE + max_line_bytes)  # the whole header line, and the start of the body
     text = head[len(UTF8_BOM) if has_bom else 0 :].decode(_PY_CODEC[encoding], errors="replace")
     first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = max(DELIMITERS, key=first_line.count)  # the header's most frequent; a comma on a tie
     try:
         names = next(csv.reader([first_line], delimiter=delimiter))
     except csv.Error as exc:  # a header field over the csv module's field size limit
@@ -212,8 +227,46 @@ def inspect_csv(stream: BinaryIO) -> FileLayout:
     return FileLayout("csv", encoding, delimiter, has_bom, columns, unknown, missing_optional)
 
 
-def is_xlsx(head: bytes, name: str) -> bool:
-    return head.startswith(XLSX_MAGIC) or name.lower().endswith(".xlsx")
+def unsupported_format(found: formats.Sniffed) -> FileRejected:
+    """The rejection of a file in a format the pipeline does not read: what it is, and what to send instead."""
+    return FileRejected(
+        "unsupported_format",
+        f"Format file tidak dibaca: {found.what}. Simpan sebagai CSV UTF-8 atau XLSX, lalu kirim ulang. "
+        f"(Unsupported format: {found.what_en}; save it as CSV UTF-8 or XLSX and send it again.)",
+    )
+
+
+def utf16_to_csv(stream: BinaryIO) -> tuple[FileLayout, BinaryIO]:
+    """Excel's "Unicode Text" (UTF-16 with a BOM, tab-separated) as a UTF-8 spool, and how to COPY it.
+
+    Transcoded block by block into a spooled temporary file (memory up to 64 MiB, then disk), then read
+    against the template like any CSV: the delimiter from the header (tab, as Excel writes it, or a comma
+    or semicolon), the header check, the line limits. A byte sequence UTF-16 does not allow is
+    ``bad_encoding`` with its line; any rejection says to send CSV UTF-8 or XLSX instead.
+    """
+    out = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 - returned to the caller, who closes it
+    try:
+        try:
+            formats.utf16_to_utf8(stream, out)
+        except formats.Undecodable as exc:
+            raise FileRejected(
+                "bad_encoding",
+                f"Baris {exc.line}: teks Unicode (UTF-16) tidak dapat dibaca ({exc.detail}). {ADVICE}",
+            ) from exc
+        out.seek(0)
+        layout = inspect_csv(out)
+    except FileRejected as exc:
+        out.close()
+        if not exc.message.endswith(ADVICE):
+            exc.message = f"{exc.message} File ini teks Unicode (UTF-16, 'Unicode Text' dari Excel). {ADVICE}"
+            exc.args = (exc.message,)
+        raise
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    layout.format = "utf16"
+    return layout, out
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
@@ -250,6 +303,11 @@ def check_xlsx_package(src: BinaryIO, limits: FileLimits) -> None:
         with zipfile.ZipFile(src) as package:
             parts = package.infolist()
             _check_sizes(parts, limits)
+            names = [p.filename for p in parts]
+            mimetype = package.read("mimetype")[:200] if "mimetype" in names else b""
+            found = formats.workbook_parts(names, mimetype)
+            if not found.readable:
+                raise unsupported_format(found)
             for part in parts:
                 if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
                     _check_dimension(package, part, limits)

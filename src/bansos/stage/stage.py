@@ -1,9 +1,11 @@
 """Stage a received file into PostgreSQL with one COPY, then build the checked table the suite reads.
 
 Memory stays flat whatever the file size: the archived object is streamed from the store straight
-into ``COPY ... FROM STDIN`` (an XLSX workbook is first converted to a CSV spool). PostgreSQL
-parses the CSV and converts Windows code pages; a ragged row fails the COPY with its line number,
-which becomes the rejection reason.
+into ``COPY ... FROM STDIN`` (an XLSX workbook is first converted to a CSV spool, UTF-16 text
+transcoded to a UTF-8 one). The format is decided from the file's first bytes
+(:mod:`bansos.domain.formats`), never from its name alone; a format the pipeline does not read is
+rejected before anything is loaded. PostgreSQL parses the CSV and converts Windows code pages; a
+ragged row fails the COPY with its line number, which becomes the rejection reason.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
+from bansos.domain import formats
 from bansos.domain.storage import Store
 from bansos.stage import contract
 from bansos.stage.contract import FileRejected
@@ -67,11 +70,13 @@ def stage_submission(
     """
     raw = sqlfiles.staging_table(submission_id, "raw", run_id)
     checked = sqlfiles.staging_table(submission_id, "checked", run_id)
-    with store.open(archive_key) as head_stream:
-        head = head_stream.read(8)
-    if contract.is_xlsx(head, archive_key):
+    found = sniff_archived(store, archive_key)
+    if found.kind == formats.XLSX:
         with store.open(archive_key) as src:
             layout, stream = contract.xlsx_to_csv(src)
+    elif found.kind == formats.UTF16:
+        with store.open(archive_key) as src:
+            layout, stream = contract.utf16_to_csv(src)
     else:
         with store.open(archive_key) as src:
             layout = _inspect_seekable(src)
@@ -114,6 +119,16 @@ def stage_submission(
         layout.delimiter,
     )
     return StageResult(rows=rows, layout=layout)
+
+
+def sniff_archived(store: Store, archive_key: str) -> formats.Sniffed:
+    """What the archived file is, from its first bytes (its name a hint); FileRejected if not a format read."""
+    with store.open(archive_key) as head_stream:
+        head = head_stream.read(formats.HEAD_BYTES)
+    found = formats.sniff(head, archive_key.rsplit("/", 1)[-1])
+    if not found.readable:
+        raise contract.unsupported_format(found)
+    return found
 
 
 def _inspect_seekable(src) -> contract.FileLayout:
