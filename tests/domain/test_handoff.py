@@ -34,6 +34,7 @@ REASONS = (
 
 EVERY_HANDOFF = [
     Found(**BRANCH, state=BranchState.PROCESS, submission_id=7, waited="deadline"),
+    Found(**BRANCH, state=BranchState.PROCESS, submission_id=9, unread=(7, 8)),
     Found(**BRANCH, state=BranchState.UNCHANGED, submission_id=7),
     Found(**BRANCH, state=BranchState.MISSING),
     Staged(**STAGED),
@@ -70,7 +71,7 @@ def test_the_json_keeps_the_keys_the_dag_and_its_tests_read():
     assert (staged["action"], staged["waited"], staged["kode_kabkota"], staged["periode"]) == (
         "process", "arrived", "21.71", "2022-03")
     assert staged["rows"] == 1200 and staged["submission_id"] == 7
-    rejected = to_xcom(EVERY_HANDOFF[8])
+    rejected = to_xcom(EVERY_HANDOFF[9])
     assert rejected["action"] == "rejected" and [r["rule"] for r in rejected["reasons"]] == ["nik_format",
                                                                                               "unknown_columns"]
     assert to_xcom(EVERY_HANDOFF[-1])["reason"].startswith("held by run")

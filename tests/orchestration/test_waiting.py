@@ -61,11 +61,25 @@ def test_the_deadline_is_the_end_of_the_deadline_day_in_the_province_timezone(tm
 def test_landed_sees_only_files_the_extract_would_take(root):
     store = open_store(root)
     assert not landed(store, "21", "2022-03", "21.05")
-    store.put_bytes("landing/21/2022-03/21.05/notes.txt", b"not an extract")
     store.put_bytes("landing/21/2022-03/21.05/.upload.csv.part", b"half")
-    assert not landed(store, "21", "2022-03", "21.05")
-    store.put_bytes("landing/21/2022-03/21.05/penyaluran.CSV", b"periode\n")
-    assert landed(store, "21", "2022-03", "21.05")
+    store.put_bytes("landing/21/2022-03/21.05/Thumbs.db", b"\xd0\xcf\x11\xe0")
+    store.put_bytes("landing/21/2022-03/21.05/~$penyaluran.xlsx", b"\x0coperator")
+    assert not landed(store, "21", "2022-03", "21.05"), "a spool and litter are no submission"
+    store.put_bytes("landing/21/2022-03/21.05/penyaluran.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    assert landed(store, "21", "2022-03", "21.05"), "a file in a format not read is answered: it has landed"
+
+
+def test_the_trigger_fires_for_a_txt(root):
+    """Excel's "Unicode Text" is saved as .txt: the kab/kota sent something, so the wait ends and it is answered."""
+    trigger = LandingTrigger(root, "21", "2022-03", "21.05",
+                             (datetime.now(UTC) + timedelta(seconds=30)).isoformat(), poke_interval=0.2)
+    store = open_store(root)
+    store.put_bytes("landing/21/2022-03/21.05/desktop.ini", b"[.ShellClassInfo]\r\n")
+    later(1.0, lambda: store.put_bytes("landing/21/2022-03/21.05/penyaluran.txt",
+                                       b"\xff\xfe" + "periode\tnik\r\n".encode("utf-16-le")))
+    started = time.monotonic()
+    assert [e["status"] for e in run_trigger(trigger)] == ["arrived"]
+    assert 0.9 < time.monotonic() - started < 10, "not before the .txt landed: desktop.ini is litter"
 
 
 def test_the_trigger_fires_when_a_late_file_lands(root):

@@ -1,5 +1,6 @@
--- Each kab/kota of a province for one month: its newest submission, what became of it, which run holds
--- it if one does (and whether that claim is still live), and whether the month is loaded. reads: ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: nothing.
+-- Each kab/kota of a province for one month: its newest submission (a file rejected for a format the pipeline
+-- does not read only when the kab/kota sent nothing else), what became of it, which run holds it if one does
+-- (and whether that claim is still live), and whether the month is loaded. reads: ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: nothing.
 SELECT k.kode,
        k.short,
        s.submission_id,
@@ -16,7 +17,8 @@ LEFT JOIN LATERAL (
     SELECT *
     FROM raw.submission AS s
     WHERE s.province = k.province AND s.periode = %(periode)s AND s.kode_kabkota = k.kode
-    ORDER BY s.landed_at DESC, s.submission_id DESC
+    ORDER BY s.status = 'rejected' AND s.reasons @> '[{"rule": "unsupported_format"}]', s.landed_at DESC,
+             s.submission_id DESC
     LIMIT 1
 ) AS s ON true
 LEFT JOIN core.kabkota_month AS km

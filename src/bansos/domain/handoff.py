@@ -62,12 +62,17 @@ class Handoff:
 
 @dataclass(frozen=True, kw_only=True)
 class Found(Handoff):
-    """Extract's output: the kab/kota-month's newest submission, or nothing (``missing``)."""
+    """Extract's output: the kab/kota-month's newest submission, or nothing (``missing``).
+
+    ``unread``: other new submissions of the month in a format the pipeline does not read (a PDF beside
+    the extract, an old ``.xls``); the stage rejects each before it stages the month's file.
+    """
 
     STATES: ClassVar = frozenset({BranchState.PROCESS, BranchState.UNCHANGED, BranchState.MISSING})
 
     submission_id: int | None = None
     waited: str | None = None  # "arrived" or "deadline", when the branch waited for its file
+    unread: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

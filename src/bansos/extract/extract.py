@@ -1,9 +1,23 @@
 """Find a kab/kota's extract for a month in the landing area, archive it byte for byte, register it.
 
 The landing folder ``landing/<province>/<YYYY-MM>/<kab/kota>/`` is the authority for who sent what
-for which month. Every file found directly in it is archived under its SHA-256 (so the same bytes landed
-twice are one submission) and recorded in ``raw.submission``; the newest one is the kab/kota's
-submission for the month, older ones are kept as superseded. The landing file itself is never changed.
+for which month. Every file found directly in it, whatever its name, is archived under its SHA-256 (so
+the same bytes landed twice are one submission) and recorded in ``raw.submission``: every file the
+office sends is answered, none is passed over and reported missing. The landing file itself is never
+changed.
+
+Which file is the month's: the newest one in a format the pipeline reads, decided from its first bytes
+(:func:`bansos.domain.formats.sniff`; CSV or tab-separated text, UTF-16 "Unicode Text", XLSX); older
+ones are kept as superseded. A file in a format it does not read (an old ``.xls``, a PDF, a photo, a
+``.txt`` of binary data) never takes the month's place and never supersedes a readable one, so a
+cover letter sent beside the extract costs nothing: it is handed on in ``unread`` and the stage
+rejects it, quarantined and alerted with what to send instead. When no readable file is new, the
+newest unread one is the month's submission, so the branch goes on to reject it.
+
+What an operating system or an editor leaves in a folder (``Thumbs.db``, ``desktop.ini``, Office's
+``~$`` lock files; names starting with ``.`` the store does not list at all) is no submission
+attempt: it is logged and recorded once in ``raw.landing_refusal``, never archived, never alerted,
+and a folder holding only that is still missing.
 
 Only what the folder itself holds is taken: a subfolder (``21.71/x/y.csv``) or a symbolic link is
 refused with its reason, logged, recorded once in ``raw.landing_refusal`` and alerted once to the
@@ -30,6 +44,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bansos.domain import formats
 from bansos.domain.handoff import BranchState
 from bansos.domain.layout import archive_folder, landing_folder
 from bansos.domain.outcome import RuleOutcome
@@ -40,7 +55,13 @@ from bansos.warehouse.submissions import set_status
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+# What an operating system or an editor leaves in a folder: no submission attempt, never alerted.
+LITTER = {
+    "thumbs.db": "Windows thumbnail cache",
+    "ehthumbs.db": "Windows thumbnail cache",
+    "desktop.ini": "Windows folder settings",
+    ".ds_store": "macOS folder settings",
+}
 SETTLE_ENV = "BANSOS_LANDING_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60.0
 
@@ -60,6 +81,7 @@ class ExtractResult:
     sha256: str | None = None
     archive_key: str | None = None
     status: str | None = None
+    unread: tuple[int, ...] = ()  # other new submissions in a format the pipeline does not read: to reject
 
 
 def settle_seconds() -> float:
@@ -75,19 +97,29 @@ def unsettled_for(obj: ObjectInfo, settle: float, now: datetime | None = None) -
     return max(0.0, settle - age)
 
 
-def _accepted(listing: Listing) -> list[ObjectInfo]:
-    return [o for o in listing.files if o.name.lower().endswith(ACCEPTED_SUFFIXES)]
+def litter(name: str) -> str | None:
+    """Why a file is operating-system or editor litter rather than a submission attempt; None if it is not."""
+    what = LITTER.get(name.lower())
+    if what is None and name.startswith("~"):
+        what = "an Office lock or temporary file (~$name, ~WRL...)"
+    return None if what is None else f"{what}, not an extract; recorded, not alerted"
+
+
+def _candidates(listing: Listing) -> list[ObjectInfo]:
+    return [o for o in listing.files if litter(o.name) is None]
 
 
 def list_candidates(store: Store, province: str, periode: str, kode_kabkota: str) -> list[ObjectInfo]:
-    """The .csv and .xlsx files directly in the kab/kota's landing folder, by key (settled or not)."""
-    return _accepted(store.listdir(landing_folder(province, periode, kode_kabkota)))
+    """Every file directly in the kab/kota's landing folder but litter, by key (settled or not), whatever
+    its name: each is a submission the pipeline answers."""
+    return _candidates(store.listdir(landing_folder(province, periode, kode_kabkota)))
 
 
 def refusals(listing: Listing) -> list[tuple[str, str]]:
-    """What the folder holds that is never taken, with why: subfolders and symbolic links."""
+    """What the folder holds that is never taken, with why: subfolders, symbolic links and litter."""
     deeper = "folder inside the kab/kota folder; only files directly in <province>/<YYYY-MM>/<kab/kota>/ are taken"
-    return [(key, deeper) for key in listing.folders] + list(listing.refused)
+    litters = [(o.key, reason) for o in listing.files if (reason := litter(o.name))]
+    return [(key, deeper) for key in listing.folders] + list(listing.refused) + litters
 
 
 def _refusal_alert(store: Store, province: str, periode: str, kode_kabkota: str, key: str, reason: str):
@@ -105,18 +137,23 @@ def _refusal_alert(store: Store, province: str, periode: str, kode_kabkota: str,
 
 def report_refusals(dsn: str, store: Store, listing: Listing, *, province: str, periode: str,
                     kode_kabkota: str) -> list[tuple[str, str]]:
-    """Log every refused entry; record each in ``raw.landing_refusal`` and alert it the first time only."""
+    """Log every refused entry; record each in ``raw.landing_refusal`` and alert it the first time only.
+
+    Litter (:func:`litter`) is logged and recorded, never alerted: nobody at the office sent it.
+    """
     from bansos.alert import send_alert
 
     refused = refusals(listing)
     for key, reason in refused:
-        log.warning("%s %s: %s not taken: %s", kode_kabkota, periode, store.uri(key), reason)
+        alerted = reason != litter(key.rsplit("/", 1)[-1])
+        log.log(logging.WARNING if alerted else logging.INFO, "%s %s: %s not taken: %s", kode_kabkota, periode,
+                store.uri(key), reason)
         with connect(dsn) as conn, conn.cursor() as cur:
             cur.execute(sqlfiles.read("extract/record_refusal.sql"),
                         {"province": province, "periode": periode, "kode_kabkota": kode_kabkota,
                          "source_uri": store.uri(key), "reason": reason})
             first_time = cur.fetchone() is not None
-        if first_time:
+        if first_time and alerted:
             send_alert(_refusal_alert(store, province, periode, kode_kabkota, key, reason))
     return refused
 
@@ -164,16 +201,58 @@ def landed_at(dsn: str, store: Store, obj: ObjectInfo, *, province: str, periode
         return cur.fetchone()[0]
 
 
-def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> ExtractResult:
-    """Archive and register every settled file in the kab/kota's landing folder; the newest one is the month's.
+@dataclass(frozen=True)
+class _Registered:
+    submission_id: int
+    status: str
+    name: str
+    sha256: str
+    archive_key: str
+    readable: bool
 
-    Refused entries (subfolders, links) are recorded and alerted once; ``ExtractResult.action`` is ``missing``
-    when the folder holds no file, so the branch skips and the report names the kab/kota.
+
+def readable(store: Store, archive_key: str) -> bool:
+    """Whether the archived file is in a format the pipeline reads, from its first bytes (its name a hint)."""
+    with store.open(archive_key) as head:
+        return formats.sniff(head.read(formats.HEAD_BYTES), archive_key.rsplit("/", 1)[-1]).readable
+
+
+def _register(dsn: str, store: Store, when, obj: ObjectInfo, sha: str, key: str, where: dict) -> _Registered:
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            sqlfiles.read("extract/register_submission.sql"),
+            where | {
+                "source_uri": store.uri(obj.key),
+                "source_version": obj.version,
+                "landed_at": when,
+                "size_bytes": obj.size,
+                "sha256": sha,
+                "archive_key": key,
+            },
+        )
+        submission_id, status, is_new = cur.fetchone()
+    log.info("%s %s: %s (%s bytes, sha256 %s…) -> submission %s%s", where["kode_kabkota"], where["periode"],
+             obj.name, obj.size, sha[:12], submission_id, " (new)" if is_new else "")
+    return _Registered(submission_id, status, obj.name, sha, key, readable(store, key))
+
+
+def _result(kode_kabkota: str, action: BranchState, month: _Registered, unread: list[_Registered] = ()):
+    return ExtractResult(kode_kabkota, action, month.submission_id, month.name, month.sha256, month.archive_key,
+                         month.status, tuple(r.submission_id for r in unread))
+
+
+def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kode_kabkota: str) -> ExtractResult:
+    """Archive and register every settled file in the kab/kota's landing folder; the newest readable one is the
+    month's, and the new files in a format the pipeline does not read are handed on to be rejected.
+
+    Refused entries (subfolders, links, litter) are recorded (and, but litter, alerted) once;
+    ``ExtractResult.action`` is ``missing`` when the folder holds no file, so the branch skips and the
+    report names the kab/kota.
     """
     folder = landing_folder(province, periode, kode_kabkota)
     listing = store.listdir(folder)
     report_refusals(dsn, store, listing, province=province, periode=periode, kode_kabkota=kode_kabkota)
-    candidates = _accepted(listing)
+    candidates = _candidates(listing)
     if not candidates:
         log.warning("no extract for %s %s in %s", kode_kabkota, periode, store.uri(folder))
         return ExtractResult(kode_kabkota=kode_kabkota, action=BranchState.MISSING)
@@ -185,38 +264,20 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
     where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
     landed = sorted(((landed_at(dsn, store, obj, **where), obj, sha, key) for obj, sha, key in archived),
                     key=lambda t: (t[0], t[1].key))
-    registered = []
-    for when, obj, sha, key in landed:
-        with connect(dsn) as conn, conn.cursor() as cur:
-            cur.execute(
-                sqlfiles.read("extract/register_submission.sql"),
-                where | {
-                    "source_uri": store.uri(obj.key),
-                    "source_version": obj.version,
-                    "landed_at": when,
-                    "size_bytes": obj.size,
-                    "sha256": sha,
-                    "archive_key": key,
-                },
-            )
-            submission_id, status, is_new = cur.fetchone()
-        log.info(
-            "%s %s: %s (%s bytes, sha256 %s…) -> submission %s%s",
-            kode_kabkota,
-            periode,
-            obj.name,
-            obj.size,
-            sha[:12],
-            submission_id,
-            " (new)" if is_new else "",
-        )
-        registered.append((submission_id, status, obj.name, sha, key))
+    registered = [_register(dsn, store, when, obj, sha, key, where) for when, obj, sha, key in landed]
     if not registered:
         return ExtractResult(kode_kabkota=kode_kabkota, action=BranchState.MISSING)
-    for submission_id, status, *_ in registered[:-1]:
-        if status == "received":  # landed before a newer file and never processed
-            set_status(dsn, submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])
-    submission_id, status, name, sha, key = registered[-1]
-    goes_on = status in ("received", "staged", "superseded")
-    action = BranchState.PROCESS if goes_on else BranchState.UNCHANGED
-    return ExtractResult(kode_kabkota, action, submission_id, name, sha, key, status)
+    read = [r for r in registered if r.readable]
+    unread = [r for r in registered if not r.readable and r.status == "received"]
+    for r in unread:
+        log.warning("%s %s: %s is in a format the pipeline does not read; it is rejected", kode_kabkota, periode,
+                    r.name)
+    for r in read[:-1]:
+        if r.status == "received":  # landed before a newer file and never processed
+            set_status(dsn, r.submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])
+    month = read[-1] if read else None
+    if month is not None and month.status in ("received", "staged", "superseded"):
+        return _result(kode_kabkota, BranchState.PROCESS, month, unread)
+    if unread:  # nothing readable to process: the newest unread file is the month's, the branch rejects it
+        return _result(kode_kabkota, BranchState.PROCESS, unread[-1], unread[:-1])
+    return _result(kode_kabkota, BranchState.UNCHANGED, month or registered[-1])

@@ -96,7 +96,7 @@ def find(province: str, periode: str, kode_kabkota: str, waited: str | None = No
         kode_kabkota=kode_kabkota,
     )
     return Found(province=province, periode=periode, kode_kabkota=kode_kabkota, state=result.action,
-                 submission_id=result.submission_id, waited=waited)
+                 submission_id=result.submission_id, waited=waited, unread=result.unread)
 
 
 def _file(dsn: str, handoff: Found) -> dict:
@@ -163,9 +163,33 @@ def _stage_from_archive(dsn: str, handoff: Found, run_id: str) -> stage_mod.Stag
     )
 
 
-def stage_found(found: Found, run_id: str) -> Staged | Rejected | Skipped:
-    """Claim the submission for ``run_id`` and stage it; a submission another run holds is skipped."""
+def reject_unread(found: Found, run_id: str) -> list[Rejected | Skipped]:
+    """Answer each file of ``found.unread`` (a format the pipeline does not read): rejected, quarantined and
+    alerted like any file the stage cannot read, under this run's claim; one another run holds is left to it."""
     dsn = runtime.warehouse_dsn()
+    store = runtime.store()
+    answers = []
+    for submission_id in found.unread:
+        unread = Found(**_branch(found), state=BranchState.PROCESS, submission_id=submission_id)
+        if not submissions.claim(dsn, submission_id, run_id):
+            answers.append(_skip(dsn, unread, run_id))
+            continue
+        try:
+            stage_mod.sniff_archived(store, submissions.get(dsn, submission_id).archive_key)
+        except FileRejected as exc:
+            answers.append(_reject(dsn, unread, [exc.outcome()], run_id))
+            continue
+        raise RuntimeError(f"submission {submission_id} was handed on as unread, but its format is read")
+    return answers
+
+
+def stage_found(found: Found, run_id: str) -> Staged | Rejected | Skipped:
+    """Claim the submission for ``run_id`` and stage it; a submission another run holds is skipped.
+
+    The files of ``found.unread`` are rejected first (:func:`reject_unread`), whatever becomes of the month's.
+    """
+    dsn = runtime.warehouse_dsn()
+    reject_unread(found, run_id)
     if not submissions.claim(dsn, found.submission_id, run_id):
         return _skip(dsn, found, run_id)
     try:

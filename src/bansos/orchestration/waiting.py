@@ -51,7 +51,9 @@ __all__ = ["ARRIVED", "DEADLINE", "LandingExtract", "LandingSensor", "LandingTri
 
 
 def landed(store: Store, province: str, periode: str, kode_kabkota: str) -> bool:
-    """True if the kab/kota's landing folder holds a file the extract step would take (.csv, .xlsx).
+    """True if the kab/kota's landing folder holds a file the extract step would take: any file but
+    operating-system or editor litter (``Thumbs.db``, ``~$`` lock files), whatever its name or format,
+    since every file sent is answered (read, or rejected with what to send instead).
 
     A local file still being written (changed less than the settle time ago) has not landed yet: the
     sensor looks again at its next poke rather than start an extract that would have to wait for it.
