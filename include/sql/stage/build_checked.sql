@@ -1,6 +1,7 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
--- ref.programme; writes: staging.submission_<id>_checked.
+-- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql);
+-- writes: staging.submission_<id>_checked.
 DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
 WITH r AS (
@@ -26,6 +27,9 @@ WITH r AS (
 ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-evaluates the expressions
     SELECT r.*,
            -- translate() instead of regular expressions: the same test, several times faster per row
+           -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
+           core.hmac_sha256(no_kk, k.inner_pad, k.outer_pad) AS kk_hash,
+           core.hmac_sha256(nik, k.inner_pad, k.outer_pad)   AS nik_hash,
            coalesce(length(nik) = 16 AND translate(nik, '0123456789', '') = '', false)     AS nik_is_16_digits,
            coalesce(length(no_kk) = 16 AND translate(no_kk, '0123456789', '') = '', false) AS no_kk_is_16_digits,
            coalesce(nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)   AS nik_scientific,
@@ -39,7 +43,7 @@ ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-ev
            coalesce(length(tanggal_lahir) = 10 AND translate(tanggal_lahir, '0123456789', '') = '--'
                     AND substr(tanggal_lahir, 5, 1) = '-' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
                                                                         AS tanggal_lahir_iso
-    FROM r
+    FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
 )
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
