@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from bansos.domain.privacy import FULL_IDENTIFIER, hmac_pads, mask, mask_text, mask_value, pseudonymise
-from bansos.merge.keys import load_pads
+from bansos.warehouse.pseudonyms import load_pads
 
 
 def test_mask_keeps_region_and_serial_only():

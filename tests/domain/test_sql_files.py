@@ -114,7 +114,7 @@ def test_the_scan_finds_inline_sql(snippet):
     [
         'cur.execute(sqlfiles.read("stage/count_checked.sql"), (1,))',
         'cur.execute(sqlfiles.compose("stage/drop_raw.sql", raw=raw))',
-        'sqlfiles.run_script(cur, sqlfiles.read("merge/load_pads.sql"), stream=pads)',
+        'sqlfiles.run_script(cur, sqlfiles.read("warehouse/pseudonyms/load_pads.sql"), stream=pads)',
         'columns = sql.SQL(", ").join(sql.Identifier(c) for c in cols)',
         'cur.copy_expert(copy.as_string(cur), stream)',
     ],

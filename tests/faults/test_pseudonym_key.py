@@ -184,15 +184,21 @@ def test_the_first_key_is_recorded_and_another_key_is_refused(runtime_env, kepri
     assert recorded == [(keys.fingerprint(KEY), None)]
     assert all(n.hex() not in recorded[0][0] for n in (KEY, *hmac_pads(KEY)))
 
+    land(runtime_env["root"], kepri2022, PERIODE, "21.03")
+    ref = _through_validate(PERIODE, "21.03")  # staged and validated with the warehouse's key
     other = secrets.token_hex(24)
     monkeypatch.setenv("BANSOS_PSEUDONYM_KEY", other)
-    land(runtime_env["root"], kepri2022, PERIODE, "21.03")
-    ref = _through_validate(PERIODE, "21.03")
     before = snapshot(dsn)
     with pytest.raises(keys.KeyMismatch, match="python -m bansos.keys rotate") as refused:
         steps.merge(ref, "test")
     assert keys.fingerprint(KEY)[:16] in str(refused.value) and other not in str(refused.value)
     assert snapshot(dsn) == before
+    # and a file staged with the other key is refused before its identifiers are hashed (the rules across
+    # months compare pseudonyms: with another key they would find nothing)
+    land(runtime_env["root"], kepri2022, PERIODE, "21.04")
+    with pytest.raises(keys.KeyMismatch, match="nothing was staged") as refused:
+        steps.stage(steps.extract("21", PERIODE, "21.04"), "test")
+    assert other not in str(refused.value)
     assert query(dsn, "SELECT fingerprint FROM core.pseudonym_key") == [(keys.fingerprint(KEY),)]
 
 

@@ -84,10 +84,11 @@ def load_year_targets(name: str, province: Province, targets_dir: Path = TARGETS
             group_size_min=int(p.get("group_size_min", 0)),
             group_size_max=int(p.get("group_size_max", 0)),
         )
-        if not 1 <= pattern.distributions_per_year <= min(12, rule.max_per_year):
+        most = min(12, rule.max_per_year, rule.max_per_lifetime or 12)
+        if not 1 <= pattern.distributions_per_year <= most:
             raise ValueError(
                 f"{path.name}: {kode} distributions_per_year {pattern.distributions_per_year} "
-                f"breaks max_per_year {rule.max_per_year}"
+                f"breaks max_per_year {rule.max_per_year} or max_per_lifetime {rule.max_per_lifetime}"
             )
         for source in pattern.overlap_from:
             if source not in order[: order.index(kode)]:
@@ -143,8 +144,10 @@ def load_blt_targets(name: str, province: Province, targets_dir: Path = TARGETS_
         raise ValueError(f"{path.name}: nominal {t.nominal} outside {rule.kode} rules")
     if t.saluran not in rule.channels:
         raise ValueError(f"{path.name}: saluran {t.saluran} not allowed for {rule.kode}")
-    if len(set(t.periods)) != len(t.periods) or len(t.periods) > rule.max_per_year:
-        raise ValueError(f"{path.name}: periods repeat or exceed max_per_year of {rule.kode}")
+    if len(set(t.periods)) != len(t.periods) or len(t.periods) > min(rule.max_per_year, rule.max_per_lifetime or 12):
+        raise ValueError(f"{path.name}: periods repeat or exceed max_per_year or max_per_lifetime of {rule.kode}")
+    if rule.desil_max is not None and not (t.drawn_from_desil and int(t.drawn_from_desil) <= rule.desil_max):
+        raise ValueError(f"{path.name}: {rule.kode} is for desil up to {rule.desil_max}: set drawn_from_desil")
     if t.kk * t.nominal * len(t.periods) != t.total_nominal:
         raise ValueError(f"{path.name}: {t.kk} x {t.nominal} x {len(t.periods)} != {t.total_nominal}")
     return t

@@ -1,6 +1,7 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
--- ref.programme; writes: staging.submission_<id>_checked.
+-- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
+-- core.distribution_current (the rules across months, by keyed hash); writes: staging.submission_<id>_checked.
 DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
 WITH r AS (
@@ -26,6 +27,9 @@ WITH r AS (
 ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-evaluates the expressions
     SELECT r.*,
            -- translate() instead of regular expressions: the same test, several times faster per row
+           -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
+           core.hmac_sha256(no_kk, k.inner_pad, k.outer_pad) AS kk_hash,
+           core.hmac_sha256(nik, k.inner_pad, k.outer_pad)   AS nik_hash,
            coalesce(length(nik) = 16 AND translate(nik, '0123456789', '') = '', false)     AS nik_is_16_digits,
            coalesce(length(no_kk) = 16 AND translate(no_kk, '0123456789', '') = '', false) AS no_kk_is_16_digits,
            coalesce(nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)   AS nik_scientific,
@@ -39,8 +43,33 @@ ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-ev
            coalesce(length(tanggal_lahir) = 10 AND translate(tanggal_lahir, '0123456789', '') = '--'
                     AND substr(tanggal_lahir, 5, 1) = '-' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
                                                                         AS tanggal_lahir_iso
-    FROM r
+    FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
+),
+-- rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
+-- (indexes of migration 0034) in the current batches of every kab/kota of the province, except the kab/kota-month
+-- being validated: a correction is judged against the other months, not against the version it replaces.
+-- Only keys seen before come back; in_year counts the file's calendar year, in_lifetime every year.
+kk_seen AS MATERIALIZED (
+    SELECT f.kk_hash, f.kode_program,
+           count(*) FILTER (WHERE left(d.periode, 4) = left(%(periode)s, 4)) AS in_year,
+           count(*) AS in_lifetime
+    FROM (SELECT DISTINCT kk_hash, kode_program FROM ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+    JOIN core.distribution_current AS d
+      ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program AND d.province = %(province)s
+     AND NOT (d.kode_kabkota = %(kode_kabkota)s AND d.periode = %(periode)s)
+    GROUP BY f.kk_hash, f.kode_program
+),
+nik_seen AS MATERIALIZED (
+    SELECT f.nik_hash, f.kode_program,
+           count(*) FILTER (WHERE left(d.periode, 4) = left(%(periode)s, 4)) AS in_year,
+           count(*) AS in_lifetime
+    FROM (SELECT DISTINCT nik_hash, kode_program FROM ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+    JOIN core.distribution_current AS d
+      ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program AND d.province = %(province)s
+     AND NOT (d.kode_kabkota = %(kode_kabkota)s AND d.periode = %(periode)s)
+    GROUP BY f.nik_hash, f.kode_program
 )
+-- end of the rules across months' lookups
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
        CASE WHEN length(i.nik) >= 8 THEN left(i.nik, 4) || repeat('*', length(i.nik) - 8) || right(i.nik, 4)
@@ -93,7 +122,27 @@ SELECT i.*,
        i.no_kk IS NOT NULL AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
            AS household_programme_repeated,
        i.nik IS NOT NULL AND count(*) OVER (PARTITION BY i.nik, i.kode_program) > 1 AS nik_programme_repeated,
-       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num
+       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num,
+       -- rules across months and on the target group (issue 11), from the catalogue: the programme's severity
+       -- ('error' or 'warning') where the row breaks the rule, NULL where it holds; the suite asks two rules of
+       -- each column, one per severity. The file's month counts once: a repeat inside it is the once-a-month
+       -- rules' finding (household_programme_unique, nik_programme_unique), not a second one here.
+       CASE WHEN i.kk_hash IS NOT NULL AND 1 + coalesce(kk_seen.in_year, 0) > p.max_per_year
+            THEN p.max_per_year_severity END AS household_per_year_severity,
+       CASE WHEN i.nik_hash IS NOT NULL AND 1 + coalesce(nik_seen.in_year, 0) > p.max_per_year
+            THEN p.max_per_year_severity END AS nik_per_year_severity,
+       CASE WHEN i.kk_hash IS NOT NULL AND 1 + coalesce(kk_seen.in_lifetime, 0) > p.max_per_lifetime
+            THEN p.max_per_lifetime_severity END AS household_lifetime_severity,
+       CASE WHEN i.nik_hash IS NOT NULL AND 1 + coalesce(nik_seen.in_lifetime, 0) > p.max_per_lifetime
+            THEN p.max_per_lifetime_severity END AS nik_lifetime_severity,
+       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')
+            THEN CASE WHEN i.desil::smallint > p.desil_max THEN p.desil_severity END
+            END AS desil_above_max_severity,
+       -- a desil that is not 1-10 is missing too (desil_valid says what is wrong with it)
+       CASE WHEN p.desil_required
+                 AND (i.desil IS NULL OR i.desil NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10'))
+            THEN p.desil_severity END AS desil_missing_severity
+       -- end of the rules across months and on the target group
 FROM ids AS i
 LEFT JOIN ref.region AS nik_now
        ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
@@ -108,4 +157,7 @@ LEFT JOIN ref.region AS kec
 LEFT JOIN ref.region AS desa
        ON desa.kode = i.kode_desa AND desa.tingkat = 'desa_kelurahan' AND desa.parent = i.kode_kecamatan
 LEFT JOIN ref.programme AS p
-       ON p.province = %(province)s AND p.kode_program = i.kode_program;
+       ON p.province = %(province)s AND p.kode_program = i.kode_program
+-- rules across months (issue 11)
+LEFT JOIN kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
+LEFT JOIN nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program;

@@ -23,8 +23,19 @@ class KabKota:
     short: str
 
 
+SEVERITIES = ("error", "warning")
+
+
 @dataclass(frozen=True)
 class Programme:
+    """One programme of the catalogue with its payment rules.
+
+    The rules across months (``max_per_year``, ``max_per_lifetime``: per household and per NIK) and on the
+    target group (``desil_max``, ``desil_required``) each carry a severity the province sets: ``error``
+    rejects the file, ``warning`` merges it and alerts. The suite's rules are the same for every province;
+    these values reach them through ``ref.programme`` and the facts stage computes.
+    """
+
     kode: str
     nama: str
     nominal_min: int
@@ -32,6 +43,12 @@ class Programme:
     max_per_year: int
     channels: tuple[str, ...]
     group: bool
+    max_per_year_severity: str = "error"
+    max_per_lifetime: int | None = None
+    max_per_lifetime_severity: str = "error"
+    desil_max: int | None = None
+    desil_required: bool = False
+    desil_severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -60,22 +77,45 @@ class Province:
         return [kk.kode for kk in self.kabkota]
 
 
+def _severity(path: Path, p: dict, key: str) -> str:
+    value = p.get(key, "error")
+    if value not in SEVERITIES:
+        raise ValueError(f"{path.name}: programme {p['kode']}: {key} must be one of {SEVERITIES}, not {value!r}")
+    return value
+
+
+def _optional_int(path: Path, p: dict, key: str, low: int, high: int | None = None) -> int | None:
+    if key not in p:
+        return None
+    value = int(p[key])
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{path.name}: programme {p['kode']}: {key} = {value} is outside {low}..{high or ''}")
+    return value
+
+
+def _programme(path: Path, p: dict) -> Programme:
+    return Programme(
+        kode=p["kode"],
+        nama=p["nama"],
+        nominal_min=int(p["nominal_min"]),
+        nominal_max=int(p["nominal_max"]),
+        max_per_year=int(p["max_per_year"]),
+        channels=tuple(p["channels"]),
+        group=bool(p.get("group", False)),
+        max_per_year_severity=_severity(path, p, "max_per_year_severity"),
+        max_per_lifetime=_optional_int(path, p, "max_per_lifetime", 1),
+        max_per_lifetime_severity=_severity(path, p, "max_per_lifetime_severity"),
+        desil_max=_optional_int(path, p, "desil_max", 1, 10),
+        desil_required=bool(p.get("desil_required", False)),
+        desil_severity=_severity(path, p, "desil_severity"),
+    )
+
+
 def _parse(path: Path) -> Province:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     prov = raw["province"]
     kabkota = tuple(KabKota(k["kode"], k["nama"], k["short"]) for k in raw["kabkota"])
-    programmes = tuple(
-        Programme(
-            kode=p["kode"],
-            nama=p["nama"],
-            nominal_min=int(p["nominal_min"]),
-            nominal_max=int(p["nominal_max"]),
-            max_per_year=int(p["max_per_year"]),
-            channels=tuple(p["channels"]),
-            group=bool(p.get("group", False)),
-        )
-        for p in raw["programme"]
-    )
+    programmes = tuple(_programme(path, p) for p in raw["programme"])
     for kk in kabkota:
         if not kk.kode.startswith(prov["kode"] + "."):
             raise ValueError(f"{path.name}: kab/kota {kk.kode} is outside province {prov['kode']}")

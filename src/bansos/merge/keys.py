@@ -3,8 +3,8 @@ and how to change it.
 
 * The key never travels in a statement: psycopg2 fills bind parameters into the statement text on the
   client, and that text is in ``pg_stat_activity`` and the server log. The key's HMAC pads go to a
-  transaction-scoped temp table as binary ``COPY`` data instead (:func:`load_pads`), which neither shows
-  (a binary COPY's error context names the column, never the value).
+  transaction-scoped temp table as binary ``COPY`` data instead (:mod:`bansos.warehouse.pseudonyms`), which
+  neither shows (a binary COPY's error context names the column, never the value).
 * Each warehouse records the fingerprint of its key at the first merge (:func:`check_key`); a merge with
   another key is refused, so a wrong or changed key can never create a second set of pseudonyms (every
   household counted twice).
@@ -21,29 +21,19 @@ Command line (prints fingerprints and counts, never a key or an identifier)::
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
-import io
 import logging
-import struct
 import sys
 from dataclasses import dataclass
 
-from bansos.domain.privacy import hmac_pads
 from bansos.warehouse import sqlfiles
-from bansos.warehouse.runtime import ConfigurationError
+from bansos.warehouse.pseudonyms import KeyMismatch, fingerprint, load_pads
 
 log = logging.getLogger(__name__)
 
-_FINGERPRINT_MESSAGE = b"bansos-key-fingerprint"
 _SHOWN = 16  # hex digits of a fingerprint shown to people
 # The rotation stages archived files under a run of its own, so its staging tables are named apart from any
 # monthly run's (the DAGs are paused while it runs: see ``rotate``).
 ROTATION_RUN = "key-rotation"
-
-
-class KeyMismatch(ConfigurationError):
-    """The configured key is not the one the warehouse's pseudonyms were computed with."""
 
 
 @dataclass(frozen=True)
@@ -53,25 +43,6 @@ class Rotation:
     households: int
     persons: int
     fingerprint: str
-
-
-def fingerprint(key: bytes) -> str:
-    """HMAC-SHA256 of a fixed message under the key: names the key without revealing it or its pads."""
-    return hmac.new(key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
-
-
-def _binary_copy(*fields: bytes) -> io.BytesIO:
-    """One row in PostgreSQL's binary COPY format (header, field count, length-prefixed fields, trailer)."""
-    row = struct.pack("!h", len(fields)) + b"".join(struct.pack("!i", len(f)) + f for f in fields)
-    return io.BytesIO(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0) + row + struct.pack("!h", -1))
-
-
-def load_pads(cur, key: bytes) -> None:
-    """Put the key's pads in ``pg_temp.pseudonym_pads`` for the rest of the transaction (see module doc)."""
-    inner_pad, outer_pad = hmac_pads(key)
-    copied = sqlfiles.run_script(cur, sqlfiles.read("merge/load_pads.sql"), stream=_binary_copy(inner_pad, outer_pad))
-    if copied != 1:
-        raise RuntimeError(f"the key's pads were not loaded ({copied} rows)")
 
 
 def check_key(cur, key: bytes) -> None:
@@ -143,6 +114,8 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
                     periode=periode,
                     kode_kabkota=kode_kabkota,
                     run_id=ROTATION_RUN,
+                    key=key,
+                    verify_key=False,  # the new key: the warehouse's is the old one until this commits
                 )
                 checked = sqlfiles.staging_table(submission_id, "checked", ROTATION_RUN)
                 script = sqlfiles.compose("merge/keys/rekey_batch.sql", checked=checked).as_string(cur)

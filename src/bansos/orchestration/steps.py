@@ -159,6 +159,7 @@ def _stage_from_archive(dsn: str, handoff: Found, run_id: str) -> stage_mod.Stag
         submission_id=handoff.submission_id,
         archive_key=submissions.get(dsn, handoff.submission_id).archive_key,
         run_id=run_id,
+        key=runtime.pseudonym_key(),
         **_branch(handoff),
     )
 

@@ -22,7 +22,7 @@ from bansos.domain import formats
 from bansos.domain.storage import Store
 from bansos.stage import contract
 from bansos.stage.contract import FileRejected
-from bansos.warehouse import sqlfiles
+from bansos.warehouse import pseudonyms, sqlfiles
 from bansos.warehouse.database import connect
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,14 @@ def stage_submission(
     periode: str,
     kode_kabkota: str,
     run_id: str,
+    key: bytes,
+    verify_key: bool = True,
 ) -> StageResult:
     """COPY the archived file into ``staging.submission_<id>_<run>_raw`` and build ``..._checked``.
 
+    The checked table carries each row's keyed hashes (``kk_hash``, ``nik_hash``, as the warehouse stores
+    them), so the rules across months and registries compare by pseudonym and never read an identifier
+    back. ``verify_key=False`` only for a key rotation, which re-stages with the new key.
     Raises FileRejected when the file cannot be read as the template.
     """
     raw = sqlfiles.staging_table(submission_id, "raw", run_id)
@@ -103,6 +108,7 @@ def stage_submission(
             rows = cur.rowcount
             if rows <= 0:
                 raise FileRejected("no_rows", "File tidak berisi baris data.")
+            pseudonyms.hash_with(cur, key, verify=verify_key)
             cur.execute(
                 sqlfiles.compose("stage/build_checked.sql", raw=raw, checked=checked),
                 {"province": province, "periode": periode, "kode_kabkota": kode_kabkota},
