@@ -1,6 +1,7 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
--- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql);
+-- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
+-- core.exclusion_in_force (the province's exclusion registry, by NIK hash);
 -- writes: staging.submission_<id>_checked.
 DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
@@ -97,7 +98,11 @@ SELECT i.*,
        i.no_kk IS NOT NULL AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
            AS household_programme_repeated,
        i.nik IS NOT NULL AND count(*) OVER (PARTITION BY i.nik, i.kode_program) > 1 AS nik_programme_repeated,
-       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num
+       CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num,
+       -- exclusion registry: a distribution dated after the NIK's exclusion names its reason ('meninggal sejak
+       -- 2022-06-01'), NULL otherwise; a reason, never an identifier, so GX examples and Data Docs may show it
+       CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
+            THEN ex.alasan || ' sejak ' || to_char(ex.tanggal, 'YYYY-MM-DD') END AS excluded_reason
 FROM ids AS i
 LEFT JOIN ref.region AS nik_now
        ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
@@ -112,4 +117,7 @@ LEFT JOIN ref.region AS kec
 LEFT JOIN ref.region AS desa
        ON desa.kode = i.kode_desa AND desa.tingkat = 'desa_kelurahan' AND desa.parent = i.kode_kecamatan
 LEFT JOIN ref.programme AS p
-       ON p.province = %(province)s AND p.kode_program = i.kode_program;
+       ON p.province = %(province)s AND p.kode_program = i.kode_program
+-- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
+LEFT JOIN core.exclusion_in_force AS ex
+       ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;
