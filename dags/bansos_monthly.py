@@ -1,7 +1,9 @@
 """
 ### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
 
-Each month, for the month that just ended (the data interval, Asia/Jakarta), every kab/kota branch
+Each month, for the month that just ended (the data interval, Asia/Jakarta), the province's
+**exclusion registry** (`reference/<province>/exclusions/`: NIK that died or moved away, with the date)
+is loaded, versioned and pseudonymised; then every kab/kota branch
 **extracts** its file from the landing area (archived byte for byte, registered with its SHA-256)
 and stages it into PostgreSQL with one COPY, after waiting for it in the triggerer until the
 province's deadline if it has not landed yet (no worker slot held while it waits); then it
@@ -120,6 +122,13 @@ def build(province_code: str):
             steps.prepare_warehouse(province.kode)
             return periode
 
+        @task(multiple_outputs=False)
+        def load_exclusions(periode: str) -> dict:
+            # the province's exclusion registry (reference/<province>/exclusions/: NIK no longer to be paid),
+            # archived, checked and pseudonymised before any branch validates against it; takes the month
+            # only to run after prepare's migrations
+            return steps.load_exclusions(province.kode)
+
         @task_group
         def kabkota(kode_kabkota: str, periode: str):
             # waits in the triggerer (no worker slot) until the file lands or the deadline passes, then
@@ -181,12 +190,14 @@ def build(province_code: str):
             raise AirflowFailException("a task of this run failed after its retries: see its log and alert")
 
         periode = prepare()
+        registry = load_exclusions(periode)
         branches = kabkota.partial(periode=periode).expand(kode_kabkota=province.kabkota_codes)
+        registry >> branches
         checked = integrity(periode)
         published = publish(periode)
         reported = report(periode)
         branches >> checked >> published >> reported
-        [periode, branches, checked, published, reported] >> fail_if_a_task_failed()
+        [periode, registry, branches, checked, published, reported] >> fail_if_a_task_failed()
 
     return pipeline()
 

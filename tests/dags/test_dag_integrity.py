@@ -64,8 +64,9 @@ def test_monthly_dag_maps_one_branch_per_kabkota(dagbag):
         task = dag.get_task(task_id)
         assert task.get_closest_mapped_task_group() is group
         assert "kabkota" in task.map_index_template, "mapped instances are named after their kab/kota"
-    # no branch starts before the month is resolved and the warehouse migrated
-    assert dag.get_task("kabkota.extract").upstream_task_ids == {"prepare"}
+    # no branch starts before the month is resolved, the warehouse migrated and the exclusion registry loaded
+    assert dag.get_task("kabkota.extract").upstream_task_ids == {"prepare", "load_exclusions"}
+    assert dag.get_task("load_exclusions").upstream_task_ids == {"prepare"}
     assert "kabkota.merge" in dag.get_task("integrity").upstream_task_ids
     assert dag.get_task("publish").upstream_task_ids == {"integrity", "prepare"}
     assert dag.get_task("publish").trigger_rule == "none_failed"  # a skipped (missing, rejected) branch is fine
@@ -74,7 +75,8 @@ def test_monthly_dag_maps_one_branch_per_kabkota(dagbag):
     watcher = dag.get_task("fail_if_a_task_failed")
     assert watcher.trigger_rule == "one_failed" and not watcher.downstream_task_ids
     assert [t.task_id for t in dag.tasks if not t.downstream_task_ids] == ["fail_if_a_task_failed"]
-    assert {"kabkota.merge", "integrity", "publish", "report", "prepare"} <= watcher.upstream_task_ids
+    upstream = {"kabkota.merge", "integrity", "publish", "report", "prepare", "load_exclusions"}
+    assert upstream <= watcher.upstream_task_ids
 
 
 def test_a_branch_task_failing_for_good_drops_its_staging_and_releases_its_claim(dagbag):

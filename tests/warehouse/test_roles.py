@@ -25,7 +25,8 @@ from tests.pipeline import land, run_branch
 
 PRIVATE = ["core.distribution", "core.distribution_current", "core.household", "core.person",
            "core.load_batch", "core.kabkota_month", "core.kabkota_month_version", "core.batch_source_total",
-           "raw.submission", "dq.rule_result", "ref.region", "ref.kabkota", "public.schema_migration"]
+           "raw.submission", "dq.rule_result", "ref.region", "ref.kabkota", "public.schema_migration",
+           "core.exclusion", "core.exclusion_in_force", "raw.exclusion_file"]
 
 
 def as_login(dsn: str, login: str, password: str) -> str:

@@ -1,7 +1,8 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
--- core.distribution_current (the rules across months, by keyed hash); writes: staging.submission_<id>_checked.
+-- core.distribution_current (the rules across months, by keyed hash), core.exclusion_in_force (the province's
+-- exclusion registry, by NIK hash); writes: staging.submission_<id>_checked.
 DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
 WITH r AS (
@@ -142,7 +143,11 @@ SELECT i.*,
        CASE WHEN p.desil_required
                  AND (i.desil IS NULL OR i.desil NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10'))
             THEN p.desil_severity END AS desil_missing_severity
-       -- end of the rules across months and on the target group
+       -- end of the rules across months and on the target group,
+       -- exclusion registry: a distribution dated after the NIK's exclusion names its reason ('meninggal sejak
+       -- 2022-06-01'), NULL otherwise; a reason, never an identifier, so GX examples and Data Docs may show it
+       CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
+            THEN ex.alasan || ' sejak ' || to_char(ex.tanggal, 'YYYY-MM-DD') END AS excluded_reason
 FROM ids AS i
 LEFT JOIN ref.region AS nik_now
        ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
@@ -160,4 +165,7 @@ LEFT JOIN ref.programme AS p
        ON p.province = %(province)s AND p.kode_program = i.kode_program
 -- rules across months (issue 11)
 LEFT JOIN kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
-LEFT JOIN nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program;
+LEFT JOIN nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
+-- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
+LEFT JOIN core.exclusion_in_force AS ex
+       ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;

@@ -59,6 +59,8 @@ class Province:
     deadline_day: int
     kabkota: tuple[KabKota, ...]
     programmes: tuple[Programme, ...]
+    # the reasons (alasan) the province's exclusion registry may give, [exclusions] alasan in the TOML
+    exclusion_reasons: tuple[str, ...] = ("meninggal", "pindah")
 
     def kabkota_by_code(self, kode: str) -> KabKota:
         for kk in self.kabkota:
@@ -126,6 +128,7 @@ def _parse(path: Path) -> Province:
         deadline_day=int(prov.get("deadline_day", 10)),
         kabkota=kabkota,
         programmes=programmes,
+        exclusion_reasons=tuple(r.lower() for r in raw.get("exclusions", {}).get("alasan", ("meninggal", "pindah"))),
     )
 
 

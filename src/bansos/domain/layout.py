@@ -6,6 +6,8 @@ purpose, each laid out by province and period:
 * ``landing/<province>/<YYYY-MM>/<kab/kota>/``       where kab/kota offices put their extracts
 * ``archive/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``     every received file, byte for byte
 * ``quarantine/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``  a rejected file and its reasons
+* ``reference/<province>/exclusions/``                the province's exclusion registry files
+* ``archive/<province>/exclusions/<sha256>/<file>``   every version of a registry file, byte for byte
 * ``datadocs/<province>/<YYYY-MM>/<kab/kota>/submission_<id>/``   GX Data Docs of a validation
 * ``publish/<province>/<tahun>/``                     the yearly exports for the office
 * ``outbox/``                                         alerts written as files
@@ -35,6 +37,17 @@ def archive_folder(province: str, periode: str, kode_kabkota: str) -> str:
 def hashed_key(folder: str, sha256: str, name: str) -> str:
     """A file kept under its SHA-256 in ``folder``: the same bytes land on the same key, other bytes never do."""
     return f"{folder}/{sha256}/{name}"
+
+
+def exclusions_folder(province: str) -> str:
+    """The folder the province keeps its exclusion registry files in (NIK no longer to be paid)."""
+    return f"reference/{province}/exclusions"
+
+
+def exclusions_archive_folder(province: str) -> str:
+    """The folder every version of the province's registry files is archived under, each in a folder of its
+    hash (beside the months' folders: ``exclusions`` is never a ``YYYY-MM``)."""
+    return f"archive/{province}/exclusions"
 
 
 def quarantine_folder(province: str, periode: str, kode_kabkota: str) -> str:

@@ -95,6 +95,7 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
     in the rotation's transaction; on any failure nothing changes and the staging tables are dropped.
     """
     from bansos import stage
+    from bansos.extract import exclusions
     from bansos.warehouse.database import connect
 
     staged: list[int] = []
@@ -123,6 +124,8 @@ def rotate(dsn: str, store, key: bytes) -> Rotation:
                 (missing,) = cur.fetchone()
                 if missing:
                     raise RuntimeError(f"batch {batch_id}: {missing} rows not found in its archived file {archive_key}")
+            # the exclusion registry's pseudonyms too, from its archived versions (bansos.extract.exclusions)
+            exclusions.rekey(cur, store)
             sqlfiles.run_script(cur, sqlfiles.read("merge/keys/map_rotation.sql"))
             unmapped = cur.fetchone()
             if any(unmapped):

@@ -62,6 +62,20 @@ def prepare_warehouse(province: str) -> dict:
     return {"migrations": applied, "roles": role_setup, "reference": loaded, "staging_swept": swept}
 
 
+def load_exclusions(province: str) -> dict:
+    """Bring the province's exclusion registry in force up to its folder (:mod:`bansos.extract.exclusions`).
+
+    Before the kab/kota branches, so every month validated in the run is judged against the registry as
+    the province keeps it now. Returns counts (files, loaded, unchanged, reinstated, rejected, withdrawn,
+    NIK in force by alasan); a rejected registry file is alerted and the version before it stays in force.
+    """
+    from bansos.extract import exclusions
+
+    counts = exclusions.load_registry(runtime.warehouse_dsn(), runtime.store(), province, runtime.pseudonym_key())
+    log.info("exclusion registry of %s: %s", province, counts)
+    return counts
+
+
 def _branch(handoff: Handoff) -> dict:
     return {"province": handoff.province, "periode": handoff.periode, "kode_kabkota": handoff.kode_kabkota}
 

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 SUITE_FILE = EXPECTATIONS_DIR / "monthly_extract.json"
 EXAMPLE_KEYS = ["source_line", "nik_masked"]
+# fact columns whose values are reasons, never identifiers: an example shows the value beside its line
+# ("meninggal sejak 2022-06-01" for a distribution to an excluded NIK)
+SHOWN_VALUES = ["excluded_reason"]
 MAX_EXAMPLES = 5
 SEVERITY = {"critical": "error", "warning": "warning", "info": "warning"}
 DOCS_CONTENT_TYPES = {
@@ -72,7 +75,7 @@ def load_suite_json(path: Path = SUITE_FILE) -> dict:
 def _examples(result: dict) -> list:
     index = result.get("partial_unexpected_index_list")
     if index:
-        rows = [{k: row.get(k) for k in EXAMPLE_KEYS if k in row} for row in index[:MAX_EXAMPLES]]
+        rows = [{k: row.get(k) for k in EXAMPLE_KEYS + SHOWN_VALUES if k in row} for row in index[:MAX_EXAMPLES]]
     else:
         rows = (result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]
     return mask_value(rows)
