@@ -41,3 +41,9 @@ def test_publish_folder_is_province_year():
 
 def test_outbox_folder():
     assert layout.outbox_folder() == "outbox"
+
+
+def test_the_exclusion_registry_and_its_archive_are_per_province():
+    assert layout.exclusions_folder("21") == "reference/21/exclusions"
+    folder = layout.exclusions_archive_folder("21")
+    assert layout.hashed_key(folder, SHA, "r.csv") == f"archive/21/exclusions/{SHA}/r.csv"

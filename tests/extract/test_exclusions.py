@@ -210,6 +210,10 @@ def test_a_month_paying_an_excluded_nik_after_its_date_is_rejected_naming_the_re
     assert all(e["nik_masked"] == dead[:4] + "*" * 8 + dead[-4:] for e in examples)
     assert dead not in json.dumps(examples) + json.dumps(result)
     assert query(dsn, "SELECT count(*) FROM core.distribution") == [(0,)]
+    # the Data Docs page of the validation shows the reason as the unexpected value, never the NIK
+    docs = root / "datadocs" / "21" / PERIODE / KODE / f"submission_{result['submission_id']}"
+    pages = "".join(p.read_text(encoding="utf-8") for p in (docs / "validations").rglob("*.html"))
+    assert shown in pages and dead not in pages
 
 
 def test_a_payment_on_or_before_the_date_is_accepted(env, kepri2022):
@@ -241,3 +245,20 @@ def test_a_key_rotation_hashes_the_registry_again(env):
 
     stored = {bytes(h) for (h,) in query(dsn, "SELECT nik_hash FROM core.exclusion")}
     assert stored == {pseudonymise(nik, new_key) for nik, _, _ in lines}
+
+
+def test_a_version_another_run_loaded_meanwhile_is_loaded_once(env):
+    from bansos.extract import exclusions
+    from bansos.warehouse import runtime
+
+    dsn, root = env["dsn"], env["root"]
+    lines = [(n, "pindah", "2022-01-15") for n in sorted(env["paid"])[:2]]
+    _write(root, registry_csv(lines))
+    steps.load_exclusions("21")
+    [(file_id, uri, sha, key)] = query(dsn, "SELECT file_id, source_uri, sha256, archive_key FROM raw.exclusion_file")
+    # what a second run of a backfill saw when it registered the file, before the first run's load committed
+    seen = exclusions.Version(file_id, "received", False, uri, NAME, sha, key)
+
+    assert exclusions._load(dsn, runtime.store(), "21", seen, KEY) is None
+    assert query(dsn, "SELECT count(*) FROM core.exclusion") == [(2,)]
+    assert _versions(dsn) == [(file_id, "loaded", 2)]

@@ -182,8 +182,9 @@ def _put_in_force(cur, province: str, version: Version, rows: int | None) -> Non
                          "rows": rows})
 
 
-def _load(dsn: str, store: Store, province: str, version: Version, key: bytes) -> int:
-    """Check and pseudonymise one new version in one transaction, and put it in force; its row count.
+def _load(dsn: str, store: Store, province: str, version: Version, key: bytes) -> int | None:
+    """Check and pseudonymise one new version in one transaction, and put it in force; its row count, or
+    None when another run decided the version meanwhile (a backfill starts several runs at once).
 
     Raises :class:`RegistryRejected` (nothing written: the transaction is rolled back) for an invalid file.
     """
@@ -192,6 +193,9 @@ def _load(dsn: str, store: Store, province: str, version: Version, key: bytes) -
     allowed = load_province(province).exclusion_reasons
     with connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(sqlfiles.read("extract/exclusions/lock.sql"), {"province": province})
+        cur.execute(sqlfiles.read("extract/exclusions/version_status.sql"), {"file_id": version.file_id})
+        if cur.fetchone()[0] != "received":
+            return None
         if version.name.lower().endswith(SUFFIX):
             _, layout = _load_archived(cur, store, version.archive_key)
         else:
@@ -260,6 +264,9 @@ def load_registry(dsn: str, store: Store, province: str, key: bytes, settle: flo
                           rejected)
                 _reject(dsn, store, province, version, rejected)
                 counts["rejected"] += 1
+                continue
+            if rows is None:
+                counts["unchanged"] += 1
                 continue
             log.info("exclusion registry %s (sha256 %s…): %s lines loaded", version.name, version.sha256[:12], rows)
             counts["loaded"] += 1
