@@ -142,8 +142,8 @@ SELECT i.*,
        -- a desil that is not 1-10 is missing too (desil_valid says what is wrong with it)
        CASE WHEN p.desil_required
                  AND (i.desil IS NULL OR i.desil NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10'))
-            THEN p.desil_severity END AS desil_missing_severity
-       -- end of the rules across months and on the target group,
+            THEN p.desil_severity END AS desil_missing_severity,
+       -- end of the rules across months and on the target group
        -- exclusion registry: a distribution dated after the NIK's exclusion names its reason ('meninggal sejak
        -- 2022-06-01'), NULL otherwise; a reason, never an identifier, so GX examples and Data Docs may show it
        CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
