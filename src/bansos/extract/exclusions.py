@@ -15,7 +15,7 @@ registry.
 Pseudonymised when loaded, never stored in clear: the archived file is COPYed into a temp table of one
 transaction (``ON COMMIT DROP``), checked there, and inserted into ``core.exclusion`` as
 ``core.hmac_sha256(nik)`` under the warehouse's key, the key checked and its pads handed over as merge
-does (:func:`bansos.merge.keys.use_key`: the first key used is recorded, another is refused). Neither the
+does (:func:`bansos.warehouse.pseudonyms.use_key`: the first key used is recorded, another is refused). Neither the
 NIK nor ``keterangan`` (free text that may hold a name) outlives that transaction; reasons, logs and
 alerts name line numbers, never a NIK. A key rotation hashes the registry again from its archived
 versions (:func:`rekey`).
@@ -188,7 +188,7 @@ def _load(dsn: str, store: Store, province: str, version: Version, key: bytes) -
 
     Raises :class:`RegistryRejected` (nothing written: the transaction is rolled back) for an invalid file.
     """
-    from bansos.merge.keys import use_key
+    from bansos.warehouse.pseudonyms import use_key
 
     allowed = load_province(province).exclusion_reasons
     with connect(dsn) as conn, conn.cursor() as cur:

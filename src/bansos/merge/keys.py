@@ -26,7 +26,10 @@ import sys
 from dataclasses import dataclass
 
 from bansos.warehouse import sqlfiles
-from bansos.warehouse.pseudonyms import KeyMismatch, fingerprint, load_pads
+from bansos.warehouse.pseudonyms import KeyMismatch, check_key, fingerprint, load_pads, use_key
+
+# the key's check and hand-over live in bansos.warehouse.pseudonyms (stage and the exclusion registry use them too)
+__all__ = ["KeyMismatch", "Rotation", "check_key", "fingerprint", "main", "rotate", "status", "use_key"]
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +46,6 @@ class Rotation:
     households: int
     persons: int
     fingerprint: str
-
-
-def check_key(cur, key: bytes) -> None:
-    """Refuse a key other than the warehouse's; the first key used is recorded as the warehouse's.
-
-    Holds a shared lock until the transaction ends, so a rotation never runs beside a merge.
-    """
-    mine = fingerprint(key)
-    sqlfiles.run_script(cur, sqlfiles.read("merge/check_key.sql"), {"fingerprint": mine})
-    (current,) = cur.fetchone()
-    if current != mine:
-        raise KeyMismatch(
-            f"the pseudonymisation key differs from the one this warehouse was built with "
-            f"(fingerprint {current[:_SHOWN]}…, configured key {mine[:_SHOWN]}…); nothing was merged. "
-            "Configure the warehouse's key again, or rotate the warehouse to the configured key with "
-            "`python -m bansos.keys rotate`"
-        )
-
-
-def use_key(cur, key: bytes) -> None:
-    """In a merge's transaction, before identifiers are hashed: check the key, then hand over its pads."""
-    check_key(cur, key)
-    load_pads(cur, key)
 
 
 def status(dsn: str, key: bytes) -> dict:

@@ -68,3 +68,27 @@ def hash_with(cur, key: bytes, *, verify: bool = True) -> None:
                 "Configure the warehouse's key again, or rotate the warehouse with `python -m bansos.keys rotate`"
             )
     load_pads(cur, key)
+
+
+def check_key(cur, key: bytes) -> None:
+    """Refuse a key other than the warehouse's; the first key used is recorded as the warehouse's.
+
+    Holds a shared lock until the transaction ends, so a rotation never runs beside a merge.
+    """
+    mine = fingerprint(key)
+    sqlfiles.run_script(cur, sqlfiles.read("warehouse/pseudonyms/check_key.sql"), {"fingerprint": mine})
+    (current,) = cur.fetchone()
+    if current != mine:
+        raise KeyMismatch(
+            f"the pseudonymisation key differs from the one this warehouse was built with "
+            f"(fingerprint {current[:_SHOWN]}…, configured key {mine[:_SHOWN]}…); nothing was merged. "
+            "Configure the warehouse's key again, or rotate the warehouse to the configured key with "
+            "`python -m bansos.keys rotate`"
+        )
+
+
+def use_key(cur, key: bytes) -> None:
+    """Before identifiers are hashed into stored pseudonyms (merge, the exclusion registry): check the key
+    under the shared key lock, then hand over its pads."""
+    check_key(cur, key)
+    load_pads(cur, key)

@@ -87,7 +87,7 @@ def store() -> Store:
 def pseudonym_key() -> bytes:
     """The key as configured, refused here if too short (HMAC-SHA256 wants at least 32 bytes of secret).
 
-    Which key a warehouse was built with is checked at merge time (:func:`bansos.merge.keys.check_key`).
+    Which key a warehouse was built with is checked at merge time (:func:`bansos.warehouse.pseudonyms.check_key`).
     """
     if key := os.environ.get("BANSOS_PSEUDONYM_KEY"):
         return _long_enough(key.encode(), "BANSOS_PSEUDONYM_KEY")
