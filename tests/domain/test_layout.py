@@ -41,3 +41,17 @@ def test_publish_folder_is_province_year():
 
 def test_outbox_folder():
     assert layout.outbox_folder() == "outbox"
+
+
+def test_correction_list_keys_sit_in_the_files_hash_folder():
+    folder = layout.quarantine_folder("21", "2022-03", "21.71")
+    assert layout.correction_list_keys(folder, SHA, "penyaluran_batam.csv") == {
+        ".csv": f"quarantine/21/2022-03/21.71/{SHA}/koreksi_penyaluran_batam.csv",
+        ".xlsx": f"quarantine/21/2022-03/21.71/{SHA}/koreksi_penyaluran_batam.xlsx",
+    }
+    assert layout.correction_lists_folder("21", "2022-03", "21.71") == "correction_lists/21/2022-03/21.71"
+
+
+def test_a_correction_list_name_never_carries_an_identifier():
+    keys = layout.correction_list_keys("f", SHA, "batam 2171015505800002.xlsx")
+    assert keys[".xlsx"] == f"f/{SHA}/koreksi_batam 2171xxxxxxxx0002.xlsx"

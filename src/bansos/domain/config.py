@@ -14,6 +14,9 @@ from pathlib import Path
 from bansos.domain.resources import CONFIG_DIR
 
 PROVINCES_DIR = CONFIG_DIR / "provinces"
+# Rows a correction list shows at most when the province sets none: a kab/kota office works through a
+# few thousand lines; beyond that the list states the total and the file has a systematic fault.
+DEFAULT_CORRECTION_MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Province:
     deadline_day: int
     kabkota: tuple[KabKota, ...]
     programmes: tuple[Programme, ...]
+    correction_max_rows: int = DEFAULT_CORRECTION_MAX_ROWS
 
     def kabkota_by_code(self, kode: str) -> KabKota:
         for kk in self.kabkota:
@@ -79,6 +83,9 @@ def _parse(path: Path) -> Province:
     for kk in kabkota:
         if not kk.kode.startswith(prov["kode"] + "."):
             raise ValueError(f"{path.name}: kab/kota {kk.kode} is outside province {prov['kode']}")
+    correction_max_rows = int(prov.get("correction_max_rows", DEFAULT_CORRECTION_MAX_ROWS))
+    if correction_max_rows < 1:
+        raise ValueError(f"{path.name}: correction_max_rows must be at least 1, not {correction_max_rows}")
     return Province(
         kode=prov["kode"],
         nama=prov["nama"],
@@ -86,6 +93,7 @@ def _parse(path: Path) -> Province:
         deadline_day=int(prov.get("deadline_day", 10)),
         kabkota=kabkota,
         programmes=programmes,
+        correction_max_rows=correction_max_rows,
     )
 
 
