@@ -23,6 +23,7 @@ from bansos.alert import (
     rejected_alert,
     render,
     task_failed_alert,
+    warned_alert,
 )
 from bansos.alert.redact import clean_text
 from bansos.domain.outcome import RuleOutcome
@@ -182,3 +183,22 @@ def test_failure_callback_never_raises(monkeypatch, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert any("task-failure alert could not be sent: OSError" in m for m in messages)
     assert not any(FULL_IDENTIFIER.search(m) for m in messages)
+
+
+def test_a_file_accepted_with_warnings_links_its_correction_list_in_every_rendering():
+    ref = {"province": "21", "periode": "2022-03", "kode_kabkota": "21.71", "submission_id": 18,
+           "file_name": "batam_2022-03.csv", "sha256": SHA, "rows": 2500}
+    koreksi = f"file:///srv/bansos/correction_lists/21/2022-03/21.71/{SHA}/koreksi_batam_2022-03.xlsx"
+    warnings = [RuleOutcome(rule="nik_region_other_kabkota", severity="warning", count=12,
+                            description="NIK diterbitkan di kab/kota lain.")]
+
+    alert = warned_alert(ref, warnings, links={"Data Docs": "file:///srv/bansos/datadocs/x.html",
+                                               "Daftar koreksi": koreksi})
+
+    assert (alert.kind, alert.severity, alert.dedup_key) == ("warned", "warning", "warned:18")
+    assert render.subject(alert).startswith("[bansos 21] PERINGATAN: 21.71 Kota Batam, periode 2022-03")
+    for name, out in renderings(alert).items():
+        assert "nik_region_other_kabkota" in out, name
+        if name != "subject":
+            assert "Daftar koreksi" in out and f"/{SHA}/koreksi_batam_2022-03.xlsx" in out, name
+            assert "diterima dengan 1 peringatan" in out, name

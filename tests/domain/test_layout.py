@@ -47,3 +47,17 @@ def test_the_exclusion_registry_and_its_archive_are_per_province():
     assert layout.exclusions_folder("21") == "reference/21/exclusions"
     folder = layout.exclusions_archive_folder("21")
     assert layout.hashed_key(folder, SHA, "r.csv") == f"archive/21/exclusions/{SHA}/r.csv"
+
+
+def test_correction_list_keys_sit_in_the_files_hash_folder():
+    folder = layout.quarantine_folder("21", "2022-03", "21.71")
+    assert layout.correction_list_keys(folder, SHA, "penyaluran_batam.csv") == {
+        ".csv": f"quarantine/21/2022-03/21.71/{SHA}/koreksi_penyaluran_batam.csv",
+        ".xlsx": f"quarantine/21/2022-03/21.71/{SHA}/koreksi_penyaluran_batam.xlsx",
+    }
+    assert layout.correction_lists_folder("21", "2022-03", "21.71") == "correction_lists/21/2022-03/21.71"
+
+
+def test_a_correction_list_name_never_carries_an_identifier():
+    keys = layout.correction_list_keys("f", SHA, "batam 2171015505800002.xlsx")
+    assert keys[".xlsx"] == f"f/{SHA}/koreksi_batam 2171xxxxxxxx0002.xlsx"

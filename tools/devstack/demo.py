@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bansos.domain.config import load_province
-from bansos.domain.layout import datadocs_folder, landing_key, outbox_folder
+from bansos.domain.layout import correction_list_keys, datadocs_folder, landing_key, outbox_folder
 from bansos.domain.storage import LocalStore, open_store
 from bansos.publish import publication
 from bansos.publish import yearly as publish
@@ -147,7 +147,7 @@ def _instant(iso: str) -> datetime:
 
 
 def rejection_summary(stack: stack_mod.Stack) -> list[str]:
-    """Where a newcomer finds the rejected correction: reasons, quarantine copy, Data Docs, alert."""
+    """Where a newcomer finds the rejected correction: reasons, quarantine copy, correction list, Data Docs, alert."""
     from bansos.warehouse.database import connect
 
     with connect(stack.warehouse_url) as conn, conn.cursor() as cur:
@@ -169,6 +169,7 @@ def rejection_summary(stack: stack_mod.Stack) -> list[str]:
         f"Rejected correction {archive_key.rsplit('/', 1)[-1]} from {CORRECTION_KABKOTA} for {CORRECTION_PERIODE}: "
         f"{rules}; the accepted December file stays loaded.",
         f"  quarantine copy: {root}/{quarantine_key}",
+        f"  correction list: {root}/{correction_list_keys(*quarantine_key.rsplit('/', 2))['.xlsx']} (and .csv)",
         f"  Data Docs:       {docs}index.html",
         f"  alert (outbox):  {outbox[-1] if outbox else root + '/' + outbox_folder() + '/'}",
     ]

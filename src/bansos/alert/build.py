@@ -71,6 +71,27 @@ def rejected_alert(ref: dict, reasons: Sequence[RuleOutcome], links: dict | None
                  rules=[r.to_dict() for r in reasons], links=_links(links), details=details, dedup_key=key)
 
 
+def warned_alert(ref: dict, warnings: Sequence[RuleOutcome], links: dict | None = None) -> Alert:
+    """A file accepted with failed warning rules: it is merged; the office checks its correction list.
+
+    ``ref`` as for :func:`rejected_alert`; one alert per submission (its dedup key).
+    """
+    province, kode = ref["province"], ref["kode_kabkota"]
+    province_name, kabkota_name = names(province, kode)
+    summary = (f"Extract {ref.get('file_name') or ''} diterima dengan {len(warnings)} peringatan; data digabung. "
+               "Mohon periksa daftar koreksi. "
+               f"(Accepted with {len(warnings)} warning(s) and merged; please check the correction list.)")
+    details = [f"File: {ref.get('file_name')}"] if ref.get("file_name") else []
+    if ref.get("submission_id") is not None:
+        details.append(f"Submission: {ref['submission_id']}")
+    if ref.get("rows") is not None:
+        details.append(f"Baris (rows): {ref['rows']:,}")
+    key = f"warned:{ref['submission_id']}" if ref.get("submission_id") is not None else ""
+    return Alert(kind="warned", severity="warning", province=province, province_name=province_name,
+                 periode=ref["periode"], kode_kabkota=kode, kabkota_name=kabkota_name, summary=summary,
+                 rules=[r.to_dict() for r in warnings], links=_links(links), details=details, dedup_key=key)
+
+
 def missing_alert(province: str, periode: str, kode_kabkota: str, deadline: date | str,
                   links: dict | None = None, details: list[str] | None = None) -> Alert:
     """No extract from ``kode_kabkota`` for ``periode`` by the province's deadline day."""

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("rejected", "missing", "task_failed", "run_failed", "integrity")
+KINDS = ("rejected", "warned", "missing", "task_failed", "run_failed", "integrity")
 SEVERITIES = ("error", "warning")
 
 # Titles in the office's language, with the English meaning beside, as the rule descriptions do.
 TITLES = {
     "rejected": "Extract DITOLAK (extract rejected)",
+    "warned": "Extract DITERIMA dengan peringatan (extract accepted with warnings)",
     "missing": "Extract BELUM DITERIMA (no extract by the deadline)",
     "task_failed": "Task GAGAL (task failed after its retries)",
     "run_failed": "Run GAGAL (a run of the pipeline failed)",
     "integrity": "Temuan integritas lintas kab/kota (cross-kab/kota integrity finding)",
 }
-SHORT_TITLES = {"rejected": "DITOLAK", "missing": "BELUM DITERIMA", "task_failed": "TASK GAGAL",
+SHORT_TITLES = {"rejected": "DITOLAK", "warned": "PERINGATAN", "missing": "BELUM DITERIMA", "task_failed": "TASK GAGAL",
                 "run_failed": "RUN GAGAL", "integrity": "PERINGATAN INTEGRITAS"}
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from bansos.domain.resources import CONFIG_DIR
 
 PROVINCES_DIR = CONFIG_DIR / "provinces"
+# Rows a correction list shows at most when the province sets none: a kab/kota office works through a
+# few thousand lines; beyond that the list states the total and the file has a systematic fault.
+DEFAULT_CORRECTION_MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Province:
     programmes: tuple[Programme, ...]
     # the reasons (alasan) the province's exclusion registry may give, [exclusions] alasan in the TOML
     exclusion_reasons: tuple[str, ...] = ("meninggal", "pindah")
+    correction_max_rows: int = DEFAULT_CORRECTION_MAX_ROWS
 
     def kabkota_by_code(self, kode: str) -> KabKota:
         for kk in self.kabkota:
@@ -121,6 +125,9 @@ def _parse(path: Path) -> Province:
     for kk in kabkota:
         if not kk.kode.startswith(prov["kode"] + "."):
             raise ValueError(f"{path.name}: kab/kota {kk.kode} is outside province {prov['kode']}")
+    correction_max_rows = int(prov.get("correction_max_rows", DEFAULT_CORRECTION_MAX_ROWS))
+    if correction_max_rows < 1:
+        raise ValueError(f"{path.name}: correction_max_rows must be at least 1, not {correction_max_rows}")
     return Province(
         kode=prov["kode"],
         nama=prov["nama"],
@@ -129,6 +136,7 @@ def _parse(path: Path) -> Province:
         kabkota=kabkota,
         programmes=programmes,
         exclusion_reasons=tuple(r.lower() for r in raw.get("exclusions", {}).get("alasan", ("meninggal", "pindah"))),
+        correction_max_rows=correction_max_rows,
     )
 
 

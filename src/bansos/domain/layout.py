@@ -5,7 +5,10 @@ purpose, each laid out by province and period:
 
 * ``landing/<province>/<YYYY-MM>/<kab/kota>/``       where kab/kota offices put their extracts
 * ``archive/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``     every received file, byte for byte
-* ``quarantine/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``  a rejected file and its reasons
+* ``quarantine/<province>/<YYYY-MM>/<kab/kota>/<sha256>/<file>``  a rejected file, its reasons and its
+  correction list (``koreksi_<file stem>.csv`` / ``.xlsx``)
+* ``correction_lists/<province>/<YYYY-MM>/<kab/kota>/<sha256>/``  the correction list of a file accepted
+  with warnings (it is merged, so it has no quarantine copy to sit beside)
 * ``reference/<province>/exclusions/``                the province's exclusion registry files
 * ``archive/<province>/exclusions/<sha256>/<file>``   every version of a registry file, byte for byte
 * ``datadocs/<province>/<YYYY-MM>/<kab/kota>/submission_<id>/``   GX Data Docs of a validation
@@ -16,6 +19,13 @@ Folders are returned without a trailing slash; callers add ``/`` or a file name.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from bansos.domain.privacy import mask
+
+_LONG_DIGITS = re.compile(r"\d{9,}")
 
 
 def landing_folder(province: str, periode: str, kode_kabkota: str) -> str:
@@ -53,6 +63,27 @@ def exclusions_archive_folder(province: str) -> str:
 def quarantine_folder(province: str, periode: str, kode_kabkota: str) -> str:
     """The folder the kab/kota-month's rejected files are copied to, each in a folder of its hash."""
     return f"quarantine/{province}/{periode}/{kode_kabkota}"
+
+
+def correction_lists_folder(province: str, periode: str, kode_kabkota: str) -> str:
+    """The folder the correction lists of accepted files with warnings go to, each in a folder of the file's hash.
+
+    Not under ``quarantine/``: that area means "held out of the warehouse", and these files were merged.
+    """
+    return f"correction_lists/{province}/{periode}/{kode_kabkota}"
+
+
+def correction_list_keys(folder: str, sha256: str, file_name: str) -> dict[str, str]:
+    """``{".csv": key, ".xlsx": key}`` of a file's correction list: ``koreksi_<stem>`` in the folder of its hash.
+
+    ``folder`` is :func:`quarantine_folder` for a rejected file (the list sits beside its copy) or
+    :func:`correction_lists_folder` for an accepted one. Any run of nine or more digits in the stem is
+    masked with ``x`` (a file name can hold a NIK; ``*`` is not allowed in Windows file names), so the
+    list's name, and the alert's link to it, never carry an identifier.
+    """
+    stem = PurePosixPath(file_name).stem or "file"
+    safe = _LONG_DIGITS.sub(lambda m: mask(m.group(0)).replace("*", "x"), stem)
+    return {suffix: hashed_key(folder, sha256, f"koreksi_{safe}{suffix}") for suffix in (".csv", ".xlsx")}
 
 
 def datadocs_folder(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:

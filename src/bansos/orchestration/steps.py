@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import logging
 
-from bansos.alert import deliver, integrity_alert, missing_alert, notify, record, rejected_alert, retry_pending
+from bansos.alert import (
+    deliver,
+    integrity_alert,
+    missing_alert,
+    notify,
+    record,
+    rejected_alert,
+    retry_pending,
+    warned_alert,
+)
 from bansos.domain.config import load_province
 from bansos.domain.handoff import (
     BranchState,
@@ -28,7 +37,7 @@ from bansos.domain.handoff import (
     from_xcom,
     to_xcom,
 )
-from bansos.domain.layout import landing_folder
+from bansos.domain.layout import correction_lists_folder, landing_folder, quarantine_folder
 from bansos.domain.outcome import RuleOutcome
 from bansos.extract import extract as extract_mod
 from bansos.extract.quarantine import quarantine_submission
@@ -36,7 +45,7 @@ from bansos.merge import merge as merge_mod
 from bansos.publish import yearly as publish_mod
 from bansos.stage import stage as stage_mod
 from bansos.stage.contract import FileRejected
-from bansos.validate import history
+from bansos.validate import correction_files, correction_list, history
 from bansos.validate import validate as validate_mod
 from bansos.warehouse import database as warehouse
 from bansos.warehouse import reference, runtime, submissions
@@ -125,23 +134,47 @@ def _file(dsn: str, handoff: Found) -> dict:
     }
 
 
+def _correction_links(store, ref: dict, listing: correction_list.CorrectionList, rejected: bool,
+                      data_docs: str | None) -> dict[str, str | None]:
+    """Write the file's correction list (beside its quarantine copy, or under ``correction_lists/`` for an
+    accepted file); the alert's links to it and to the Data Docs."""
+    folder = (quarantine_folder if rejected else correction_lists_folder)(
+        ref["province"], ref["periode"], ref["kode_kabkota"])
+    about = correction_files.About.of(ref, rejected=rejected)
+    keys = correction_files.publish(store, folder, ref["sha256"], listing, about)
+    log.info("%s %s: correction list of submission %s (%s rows of %s) at %s", ref["kode_kabkota"], ref["periode"],
+             ref["submission_id"], len(listing.rows), listing.total_rows, keys[".xlsx"])
+    return {"Data Docs": data_docs, "Daftar koreksi": store.uri(keys[".xlsx"]),
+            "Daftar koreksi (CSV)": store.uri(keys[".csv"])}
+
+
+def _correction_cap(province: str) -> int:
+    return load_province(province).correction_max_rows
+
+
 def _reject(dsn: str, handoff: Found, reasons: list[RuleOutcome], run_id: str, results: list = (),
-            data_docs: str | None = None) -> Rejected | Skipped:
-    """Quarantine the file with its reasons, record the decision and its alert, tell the people on duty.
+            data_docs: str | None = None, listing: correction_list.CorrectionList | None = None) -> Rejected | Skipped:
+    """Quarantine the file with its reasons and correction list, record the decision and its alert, tell the
+    people on duty.
 
     Only while ``run_id`` holds the claim: the row stays locked from that check to the commit of the
     status, the rule results and the alert, so a file another run has decided meanwhile is never
     quarantined, and a submission is never rejected without its alert pending (keyed by the submission,
-    so a retry records it once); a channel that is down gets it later.
+    so a retry records it once); a channel that is down gets it later. ``listing``: the correction list
+    validate drew from the checked table; without one (a file rejected while staging), the list of the
+    file-level reasons.
     """
     store = runtime.store()
     ref = _file(dsn, handoff)
+    if listing is None:
+        listing = correction_list.collect(dsn, handoff.submission_id, run_id, reasons,
+                                          cap=_correction_cap(handoff.province), staged=False)
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
         held, _ = submissions.hold(cur, handoff.submission_id, run_id)
         if not held:
             return _skip(dsn, handoff, run_id)
         key = quarantine_submission(store, ref, reasons)
-        links = {"Data Docs": data_docs, "Quarantine": store.uri(key)}
+        links = _correction_links(store, ref, listing, True, data_docs) | {"Quarantine": store.uri(key)}
         alert_id = record(cur, rejected_alert(ref | {"quarantine_key": key}, reasons, links=links))
         submissions.set_status(dsn, handoff.submission_id, "rejected", reasons=[r.to_dict() for r in reasons],
                                quarantine_key=key, run_id=run_id, cur=cur)
@@ -268,15 +301,26 @@ def validate_staged(staged: Staged, run_id: str) -> Validated | Rejected | Skipp
     store = runtime.store()
     parameters = history.row_count_bounds(dsn, staged.province, staged.periode, staged.kode_kabkota)
     verdict = validate_mod.validate_submission(dsn, store, staged, run_id, parameters, extra)
+    docs = store.uri(verdict.data_docs_key) if verdict.data_docs_key else None
+    listing = None
+    if not verdict.accepted or verdict.failed_warnings:  # drawn now: staging is dropped once the branch ends
+        listing = correction_list.collect(dsn, staged.submission_id, run_id, verdict.results,
+                                          cap=_correction_cap(staged.province), parameters=parameters)
     if not verdict.accepted:
-        docs = store.uri(verdict.data_docs_key)
-        return _reject(dsn, staged, verdict.reasons(), run_id, verdict.results, data_docs=docs)
+        return _reject(dsn, staged, verdict.reasons(), run_id, verdict.results, data_docs=docs, listing=listing)
+    ref = _file(dsn, staged) if listing is not None else None
+    alert_id = None
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
         held, _ = submissions.hold(cur, staged.submission_id, run_id)
         if held:
             validate_mod.record(cur, staged.submission_id, run_id, verdict.results)
+            if ref is not None:  # accepted with warnings: its correction list and alert, with the verdict
+                links = _correction_links(store, ref, listing, False, docs)
+                alert_id = record(cur, warned_alert(ref, verdict.failed_warnings, links=links))
     if not held:
         return _skip(dsn, staged, run_id)
+    if alert_id is not None:
+        deliver(dsn, alert_id)
     return Validated(**vars(staged), warnings=tuple(r.rule for r in verdict.failed_warnings))
 
 

@@ -1,0 +1,3 @@
+-- Row predicate of expect_column_values_to_not_be_in_set: a value inside the set; NULL is not a hit (GX
+-- ignores nulls in set rules). reads: {column} of the checked table; writes: nothing.
+({column} IN ({values}))
