@@ -230,7 +230,7 @@ def validate_staged(staged: Staged, run_id: str) -> Validated | Rejected | Skipp
     parameters = history.row_count_bounds(dsn, staged.province, staged.periode, staged.kode_kabkota)
     verdict = validate_mod.validate_submission(dsn, store, staged, run_id, parameters, extra)
     if not verdict.accepted:
-        docs = store.uri(verdict.data_docs_key)
+        docs = store.uri(verdict.data_docs_key) if verdict.data_docs_key else None  # the validation page
         return _reject(dsn, staged, verdict.reasons(), run_id, verdict.results, data_docs=docs)
     with warehouse.connect(dsn) as conn, conn.cursor() as cur:
         held, _ = submissions.hold(cur, staged.submission_id, run_id)
