@@ -34,6 +34,12 @@ def test_datadocs_folder_is_per_submission():
     assert layout.datadocs_folder("21", "2022-03", "2171", 42) == "datadocs/21/2022-03/2171/submission_42"
 
 
+def test_datadocs_assets_are_one_folder_beside_every_provinces_sites():
+    assets = layout.datadocs_assets_folder()
+    site = layout.datadocs_folder("21", "2022-03", "2171", 42)
+    assert assets == "datadocs/_assets" and assets.split("/")[0] == site.split("/")[0]
+
+
 def test_publish_folder_is_province_year():
     assert layout.publish_folder("21", 2022) == "publish/21/2022"
     assert layout.publish_folder("21", "2022") == "publish/21/2022"

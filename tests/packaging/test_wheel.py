@@ -35,6 +35,8 @@ print(json.dumps({
     "suite_name": suite["name"],
     "provinces": sorted(p.name for p in (resources.CONFIG_DIR / "provinces").glob("*.toml")),
     "reference": sorted(p.name for p in resources.REFERENCE_DIR.iterdir()),
+    "datadocs_assets": sorted(p.relative_to(resources.DATADOCS_ASSETS_DIR).as_posix()
+                              for p in resources.DATADOCS_ASSETS_DIR.rglob("*") if p.is_file()),
     "path": sys.path,
 }))
 """
@@ -48,8 +50,9 @@ def _run(*cmd: str, cwd: Path | None = None) -> str:
 
 def _clean_copy(dst: Path) -> Path:
     """What a fresh clone has for the build: setuptools keeps a ``build/`` folder in the tree it builds, and
-    one left by an earlier build (of older SQL folders) would be packed into the wheel again."""
-    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    one left by an earlier build (of older SQL folders) would be packed into the wheel again; it is at the
+    root, which is not copied (a ``build/`` further down, such as Vega's in the Data Docs assets, is data)."""
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
     dst.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dst / name)
@@ -83,6 +86,9 @@ def test_an_installed_wheel_reads_its_sql_and_suite_from_site_packages(tmp_path)
     assert seen["suite_name"] == json.loads((ROOT / "expectations/monthly_extract.json").read_text())["name"]
     assert seen["provinces"] == sorted(p.name for p in (ROOT / "include/config/provinces").glob("*.toml"))
     assert {"LICENSE-wilayah.txt", "SOURCE.md", "wilayah.csv"} <= set(seen["reference"])
+    assets = ROOT / "include/datadocs_assets"
+    assert seen["datadocs_assets"] == sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*")
+                                             if p.is_file()), "the Data Docs assets and their licences"
     assert Path(sysconfig.get_paths()["purelib"]).resolve() != site, "a fresh venv, not this one"
 
 

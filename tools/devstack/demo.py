@@ -20,6 +20,7 @@ from bansos.domain.layout import correction_list_keys, datadocs_folder, landing_
 from bansos.domain.storage import LocalStore, open_store
 from bansos.publish import publication
 from bansos.publish import yearly as publish
+from bansos.validate.datadocs import find_validation_page
 from tools.devstack import stack as stack_mod
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,9 @@ def rejection_summary(stack: stack_mod.Stack) -> list[str]:
         return ["(no rejected correction found)"]
     submission_id, archive_key, quarantine_key, reasons = row
     root = stack.data_root.removeprefix("file://")
-    docs = f"{root}/{datadocs_folder(PROVINCE, CORRECTION_PERIODE, CORRECTION_KABKOTA, submission_id)}/"
+    folder = datadocs_folder(PROVINCE, CORRECTION_PERIODE, CORRECTION_KABKOTA, submission_id)
+    page = find_validation_page(open_store(stack.data_root, s3_client_factory=_s3_client), folder)
+    docs = f"{root}/{page or folder + '/'}"  # the validation page, as the alert links it; it works offline
     rules = ", ".join(f"{r['rule']} ({r.get('count')} rows)" for r in reasons if r.get("severity") == "error")
     outbox = sorted(Path(root, outbox_folder()).glob("*rejected*.txt")) if not root.startswith("s3://") else []
     return [
@@ -170,7 +173,7 @@ def rejection_summary(stack: stack_mod.Stack) -> list[str]:
         f"{rules}; the accepted December file stays loaded.",
         f"  quarantine copy: {root}/{quarantine_key}",
         f"  correction list: {root}/{correction_list_keys(*quarantine_key.rsplit('/', 2))['.xlsx']} (and .csv)",
-        f"  Data Docs:       {docs}index.html",
+        f"  Data Docs:       {docs}",
         f"  alert (outbox):  {outbox[-1] if outbox else root + '/' + outbox_folder() + '/'}",
     ]
 

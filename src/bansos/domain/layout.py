@@ -12,6 +12,7 @@ purpose, each laid out by province and period:
 * ``reference/<province>/exclusions/``                the province's exclusion registry files
 * ``archive/<province>/exclusions/<sha256>/<file>``   every version of a registry file, byte for byte
 * ``datadocs/<province>/<YYYY-MM>/<kab/kota>/submission_<id>/``   GX Data Docs of a validation
+* ``datadocs/_assets/<package>-<version>/``          the scripts, styles and fonts those pages load
 * ``publish/<province>/<tahun>/``                     the yearly exports for the office
 * ``outbox/``                                         alerts written as files
 
@@ -89,6 +90,12 @@ def correction_list_keys(folder: str, sha256: str, file_name: str) -> dict[str, 
 def datadocs_folder(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
     """The folder of the GX Data Docs of one submission's validation (alerts link to it)."""
     return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{int(submission_id)}"
+
+
+def datadocs_assets_folder() -> str:
+    """The one folder of the files every Data Docs page loads (Bootstrap, jQuery, fonts...), shared by all
+    validations so a page works offline; each package sits in a folder of its exact version, never rewritten."""
+    return "datadocs/_assets"
 
 
 def publish_folder(province: str, tahun: int) -> str:

@@ -1,4 +1,5 @@
-"""Where the package's data files are: SQL, province configs, reference data and the GX suite.
+"""Where the package's data files are: SQL, province configs, reference data, the GX suite and the
+Data Docs assets (the CDN files GX pages load, vendored with their licences).
 
 They are package data of :mod:`bansos._resources`, found with :mod:`importlib.resources`, so the same
 code reads them from a checkout (``pip install -e .``, or ``src/`` on the path) and from an installed
@@ -12,7 +13,8 @@ from pathlib import Path
 
 
 def resource_dir(name: str) -> Path:
-    """The folder of one kind of package data (``sql``, ``config``, ``reference``, ``expectations``)."""
+    """The folder of one kind of package data (``sql``, ``config``, ``reference``, ``expectations``,
+    ``datadocs_assets``)."""
     path = Path(str(files("bansos._resources") / name))
     if not path.is_dir():
         raise FileNotFoundError(f"package data '{name}' is missing from {path.parent}: a broken install")
@@ -23,3 +25,4 @@ SQL_DIR = resource_dir("sql")
 CONFIG_DIR = resource_dir("config")
 REFERENCE_DIR = resource_dir("reference")
 EXPECTATIONS_DIR = resource_dir("expectations")
+DATADOCS_ASSETS_DIR = resource_dir("datadocs_assets")

@@ -4,10 +4,11 @@ The suite runs inside PostgreSQL (a GX SQL datasource over ``staging.submission_
 a million-row extract is checked without loading it into the worker's memory. Rules of severity
 ``critical`` are errors: one failing rejects the extract. ``warning`` rules are recorded and the
 extract is merged. Every outcome lands in ``dq.rule_result`` with masked examples only, and the
-GX Data Docs of the validation are published under ``datadocs/`` in the data root, where alerts
-link to them. The rules read facts computed in SQL (booleans, masked keys), not identifiers, so
-neither the results nor the Data Docs carry personal data. A rule that could not run (its query
-raised) is a fault of the run, not a finding: validation raises and the task retries.
+GX Data Docs of the validation are published under ``datadocs/`` in the data root, readable offline
+(:mod:`bansos.validate.datadocs`); alerts link to its validation page. The rules read facts computed
+in SQL (booleans, masked keys), not identifiers, so neither the results nor the Data Docs carry
+personal data. A rule that could not run (its query raised) is a fault of the run, not a finding:
+validation raises and the task retries.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import mask_value
 from bansos.domain.resources import EXPECTATIONS_DIR
 from bansos.domain.storage import Store
+from bansos.validate.datadocs import publish_data_docs
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import sqlalchemy_url
 
@@ -38,14 +40,6 @@ EXAMPLE_KEYS = ["source_line", "nik_masked"]
 SHOWN_VALUES = ["excluded_reason"]
 MAX_EXAMPLES = 5
 SEVERITY = {"critical": "error", "warning": "warning", "info": "warning"}
-DOCS_CONTENT_TYPES = {
-    ".html": "text/html",
-    ".css": "text/css",
-    ".js": "application/javascript",
-    ".json": "application/json",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-}
 
 
 @dataclass
@@ -246,15 +240,6 @@ def run_suite(
     return _translate(suite_result), (pages[-1].relative_to(site) if pages else None)
 
 
-def publish_data_docs(store: Store, docs_dir: Path, prefix: str) -> None:
-    """Copy the generated Data Docs site into the store under ``prefix``."""
-    site = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
-    for path in sorted(site.rglob("*")):
-        if path.is_file():
-            content_type = DOCS_CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-            store.put_bytes(f"{prefix}/{path.relative_to(site).as_posix()}", path.read_bytes(), content_type)
-
-
 def record(cur, submission_id: int, run_id: str, results: list[RuleOutcome]) -> None:
     """Record every rule's outcome in the caller's transaction: the one that changes the verdict's status,
     so only the run holding the submission's claim records, and once."""
@@ -284,9 +269,8 @@ def validate_submission(
     with tempfile.TemporaryDirectory(prefix="bansos-gx-") as tmp:
         suite_results, page = run_suite(dsn, submission_id, run_id, parameters, Path(tmp))
         prefix = datadocs_folder(staged.province, staged.periode, staged.kode_kabkota, submission_id)
-        publish_data_docs(store, Path(tmp), prefix)
+        docs_key = publish_data_docs(store, Path(tmp), prefix, page)  # the validation page, never the index
     results = list(extra) + suite_results
-    docs_key = f"{prefix}/{page.as_posix()}" if page else f"{prefix}/index.html"
     verdict = Verdict(
         accepted=not any(not r.success and r.severity == "error" for r in results),
         results=results,
