@@ -45,9 +45,9 @@ def source_file(src: Path, periode: str, kode_kabkota: str) -> Path:
     return sorted((src / "21" / periode / kode_kabkota).glob("*.csv"))[0]
 
 
-def run_branch(periode: str, kode: str, run_id: str = "test") -> dict:
+def run_branch(periode: str, kode: str, run_id: str = "test", province: str = "21") -> dict:
     """One kab/kota branch as the DAG runs it: extract -> stage -> validate -> merge."""
-    ref = steps.extract("21", periode, kode)
+    ref = steps.extract(province, periode, kode)
     for step in (steps.stage, steps.validate, steps.merge):
         if ref["action"] != "process":
             return ref

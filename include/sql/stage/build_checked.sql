@@ -120,7 +120,10 @@ SELECT i.*,
        i.tanggal_salur_iso AND left(i.tanggal_salur, 7) = %(periode)s AS tanggal_salur_in_period,
        i.tanggal_lahir_iso AND i.tanggal_lahir BETWEEN '1900-01-01' AND %(periode)s || '-31' AS tanggal_lahir_ok,
        -- duplicates inside the file (as facts, so no rule's examples ever carry an identifier)
-       i.no_kk IS NOT NULL AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
+       -- a programme counted in persons (ref.programme.counting_unit) may pay several members of one household:
+       -- its once-a-month, per-year and lifetime limits hold per NIK only
+       i.no_kk IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons'
+           AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
            AS household_programme_repeated,
        i.nik IS NOT NULL AND count(*) OVER (PARTITION BY i.nik, i.kode_program) > 1 AS nik_programme_repeated,
        CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num,
@@ -128,11 +131,13 @@ SELECT i.*,
        -- ('error' or 'warning') where the row breaks the rule, NULL where it holds; the suite asks two rules of
        -- each column, one per severity. The file's month counts once: a repeat inside it is the once-a-month
        -- rules' finding (household_programme_unique, nik_programme_unique), not a second one here.
-       CASE WHEN i.kk_hash IS NOT NULL AND 1 + coalesce(kk_seen.in_year, 0) > p.max_per_year
+       CASE WHEN i.kk_hash IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons'
+                 AND 1 + coalesce(kk_seen.in_year, 0) > p.max_per_year
             THEN p.max_per_year_severity END AS household_per_year_severity,
        CASE WHEN i.nik_hash IS NOT NULL AND 1 + coalesce(nik_seen.in_year, 0) > p.max_per_year
             THEN p.max_per_year_severity END AS nik_per_year_severity,
-       CASE WHEN i.kk_hash IS NOT NULL AND 1 + coalesce(kk_seen.in_lifetime, 0) > p.max_per_lifetime
+       CASE WHEN i.kk_hash IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons'
+                 AND 1 + coalesce(kk_seen.in_lifetime, 0) > p.max_per_lifetime
             THEN p.max_per_lifetime_severity END AS household_lifetime_severity,
        CASE WHEN i.nik_hash IS NOT NULL AND 1 + coalesce(nik_seen.in_lifetime, 0) > p.max_per_lifetime
             THEN p.max_per_lifetime_severity END AS nik_lifetime_severity,

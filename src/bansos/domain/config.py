@@ -27,6 +27,8 @@ class KabKota:
 
 
 SEVERITIES = ("error", "warning")
+# What "assisted" counts for a programme: distinct No KK (households, the default) or distinct NIK (persons).
+COUNTING_UNITS = ("households", "persons")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class Programme:
     target group (``desil_max``, ``desil_required``) each carry a severity the province sets: ``error``
     rejects the file, ``warning`` merges it and alerts. The suite's rules are the same for every province;
     these values reach them through ``ref.programme`` and the facts stage computes.
+
+    ``counting_unit`` says what the programme's published "assisted" figure counts: ``households``
+    (distinct No KK, e.g. PKH's KPM) or ``persons`` (distinct NIK, e.g. a BLT planned per person from
+    P3KE). For a persons programme the household rules (once a month, per year, per lifetime) do not
+    apply: several members of one household may each receive it; the same rules per NIK still do.
     """
 
     kode: str
@@ -52,6 +59,11 @@ class Programme:
     desil_max: int | None = None
     desil_required: bool = False
     desil_severity: str = "error"
+    counting_unit: str = "households"
+
+    @property
+    def counts_persons(self) -> bool:
+        return self.counting_unit == "persons"
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,14 @@ def _severity(path: Path, p: dict, key: str) -> str:
     return value
 
 
+def _counting_unit(path: Path, p: dict) -> str:
+    value = p.get("counting_unit", "households")
+    if value not in COUNTING_UNITS:
+        raise ValueError(f"{path.name}: programme {p['kode']}: counting_unit must be one of {COUNTING_UNITS}, "
+                         f"not {value!r}")
+    return value
+
+
 def _optional_int(path: Path, p: dict, key: str, low: int, high: int | None = None) -> int | None:
     if key not in p:
         return None
@@ -114,6 +134,7 @@ def _programme(path: Path, p: dict) -> Programme:
         desil_max=_optional_int(path, p, "desil_max", 1, 10),
         desil_required=bool(p.get("desil_required", False)),
         desil_severity=_severity(path, p, "desil_severity"),
+        counting_unit=_counting_unit(path, p),
     )
 
 

@@ -27,8 +27,8 @@ from bansos.publish.marts import Table
 THRESHOLD = 5
 PRIMARY = "<5"
 SECONDARY = "x"
-MEASURES = ("kk_assisted", "kk_sum_programmes", "persons", "distributions", "total_rupiah", "nontunai_rupiah",
-            "avg_rupiah_per_kk", "avg_rupiah_per_distribution")
+MEASURES = ("recipients", "kk_assisted", "kk_sum_programmes", "persons", "distributions", "total_rupiah",
+            "nontunai_rupiah", "avg_rupiah_per_kk", "avg_rupiah_per_distribution")
 NOTE_COLUMN = "sensor"
 NOTE = (
     "Baris kecamatan dengan kurang dari 5 KK disembunyikan ('<5'); baris lain yang dapat dipakai untuk "

@@ -132,6 +132,12 @@ def render(
                  "baris \"KK berbeda\" menghitung tiap rumah tangga sekali.</p>")
     parts.append(html_table(summaries.yearly_table(distribution, province)))
     parts.append(html_table(summaries.yearly_table(distribution, province, "total_rupiah")))
+    if any(p.counts_persons for p in programmes):
+        # a programme counted in persons (P3KE BLT) is reported in persons, beside the KK above
+        parts.append("<h2>Penerima per program, dalam satuan program</h2>")
+        parts.append('<p class="note">Program yang dihitung per orang (NIK berbeda) dapat menyalurkan ke '
+                     "beberapa anggota satu KK; program lain dihitung per KK (No KK berbeda).</p>")
+        parts.append(html_table(summaries.yearly_table(distribution, province, "recipients")))
 
     # Monthly trend
     trend = summaries.monthly_trend(distribution, province)

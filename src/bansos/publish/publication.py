@@ -125,6 +125,8 @@ def write_files(store: Store, province: Province, snapshot: Snapshot,
         [
             ("Rekap KK tahunan", summaries.yearly_table(snapshot.distribution, province)),
             ("Rekap Rupiah tahunan", summaries.yearly_table(snapshot.distribution, province, "total_rupiah")),
+            # each programme in its counting unit (KK, or persons for a programme counted per NIK)
+            ("Rekap penerima tahunan", summaries.yearly_table(snapshot.distribution, province, "recipients")),
             ("Tren bulanan", summaries.monthly_trend(snapshot.distribution, province)),
             ("Distribusi", distribution),
             ("Matriks kelengkapan",

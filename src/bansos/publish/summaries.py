@@ -21,6 +21,10 @@ def _rows(distribution: Table, **where) -> list[dict]:
     return [r for r in distribution.records() if all(r[k] == v for k, v in where.items())]
 
 
+# How a programme's counting unit (include/config/provinces/*.toml) is named in the report.
+UNIT_LABEL = {"households": "KK", "persons": "orang"}
+
+
 def programmes_present(distribution: Table, province: Province) -> list:
     codes = {r["kode_program"] for r in distribution.records() if r["kode_program"]}
     return [p for p in province.programmes if p.kode in codes]
@@ -29,7 +33,8 @@ def programmes_present(distribution: Table, province: Province) -> list:
 def yearly_table(distribution: Table, province: Province, measure: str = "kk_assisted") -> Table:
     """``measure`` per programme (rows) and kab/kota (columns) for the year, with the province in the last
     column. For KK the foot has the province's headline (KK summed over programmes) and distinct
-    households; for other measures, the all-programmes total."""
+    households; for ``recipients`` (each programme in its counting unit) there is no foot; for other
+    measures, the all-programmes total."""
     year = _rows(distribution, jenis_periode="tahun")
     cell = {(r["kode_program"], r["kode_kabkota"]): r for r in year if r["tingkat"] != "kecamatan"}
     kabkota = list(province.kabkota)
@@ -41,7 +46,12 @@ def yearly_table(distribution: Table, province: Province, measure: str = "kk_ass
         values = [cell.get((code, k.kode), {}).get(field) for k in kabkota]
         return (code or "", label, *values, cell.get((code, None), {}).get(field))
 
-    rows = [line(p.kode, p.nama, measure) for p in programmes_present(distribution, province)]
+    present = programmes_present(distribution, province)
+    if measure == "recipients":
+        # each programme in its own counting unit (KK or persons): no total across programmes
+        return Table(f"tahunan_{measure}", columns, kinds,
+                     [line(p.kode, f"{p.nama} ({UNIT_LABEL[p.counting_unit]})", measure) for p in present])
+    rows = [line(p.kode, p.nama, measure) for p in present]
     if measure == "kk_assisted":
         rows.append(line(None, "KK dibantu, dijumlah atas program (angka provinsi)", "kk_sum_programmes"))
         rows.append(line(None, "KK berbeda, semua program", "kk_assisted"))

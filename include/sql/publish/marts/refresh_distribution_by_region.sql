@@ -49,7 +49,7 @@ INSERT INTO mart.distribution_by_region
     (province, tahun, jenis_periode, triwulan, bulan, periode, tingkat, kode_wilayah, nama_wilayah,
      kode_kabkota, nama_kabkota, kode_kecamatan, nama_kecamatan, kode_program, nama_program,
      kk_assisted, kk_sum_programmes, persons, distributions, total_rupiah, nontunai_rupiah,
-     avg_rupiah_per_kk, avg_rupiah_per_distribution)
+     avg_rupiah_per_kk, avg_rupiah_per_distribution, counting_unit, recipients)
 SELECT %(province)s,
        %(tahun)s,
        CASE s.gp WHEN 3 THEN 'tahun' WHEN 1 THEN 'triwulan' ELSE 'bulan' END,
@@ -74,7 +74,10 @@ SELECT %(province)s,
        s.rp,
        s.rp_nontunai,
        round(s.rp::numeric / s.kk)::bigint,
-       round(s.rp::numeric / s.n)::bigint
+       round(s.rp::numeric / s.n)::bigint,
+       -- a programme's recipients in its counting unit: distinct NIK for persons, distinct No KK otherwise
+       CASE WHEN s.kode_program IS NOT NULL THEN coalesce(p.counting_unit, 'households') END,
+       CASE WHEN s.kode_program IS NULL THEN NULL WHEN p.counting_unit = 'persons' THEN s.persons ELSE s.kk END
 FROM s
 LEFT JOIN ref.province AS pr ON pr.kode = %(province)s
 LEFT JOIN ref.kabkota AS k ON k.kode = s.kode_kabkota
