@@ -1,0 +1,64 @@
+"""Every province configuration gets its own monthly and publish DAG, and nothing else does (issue 12, item 4).
+
+Parsed with Airflow's own DagBag, as the dag-processor would: for each ``include/config/provinces/*.toml``
+the DAGs ``bansos_monthly_<kode>`` and ``bansos_publish_<kode>`` exist with no import errors, map one branch
+per kab/kota of that file (and only those), run on the province's own clock and listen to the province's
+own mart Asset; Kepri keeps the ids the demo and the end-to-end tests use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bansos.domain.config import PROVINCES_DIR, load_province
+from bansos.orchestration import assets
+
+ROOT = Path(__file__).resolve().parents[2]
+CODES = sorted(p.name.split("-", 1)[0] for p in PROVINCES_DIR.glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_the_three_provinces_are_configured():
+    assert CODES == ["21", "61", "64"]
+    assert load_province("64").programme("BLT-P3KE").counting_unit == "persons"
+    assert load_province("61").programme("PKH").counting_unit == "households"
+
+
+def test_each_province_has_its_two_dags_and_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+    expected = {f"bansos_{kind}_{code}" for code in CODES for kind in ("monthly", "publish")}
+    assert set(dagbag.dags) == expected
+    # the demo's and end-to-end tests' ids (tools/devstack/demo.py) are Kepri's, unchanged
+    assert {"bansos_monthly_21", "bansos_publish_21"} <= set(dagbag.dags)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_monthly_dag_maps_the_province_s_own_kabkota_on_its_own_clock(dagbag, code):
+    province = load_province(code)
+    dag = dagbag.dags[f"bansos_monthly_{code}"]
+    group = dag.task_group_dict["kabkota"]
+    assert group._expand_input.value == {"kode_kabkota": province.kabkota_codes}
+    assert f"provinsi-{code}" in dag.tags
+    assert str(dag.timetable.timezone) in (province.timezone, f"Timezone('{province.timezone}')")
+    publish = dag.get_task("publish")
+    assert [(o.name, o.uri) for o in publish.outlets] == [(assets.mart_asset(code).name, assets.mart_asset(code).uri)]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_publish_dag_listens_to_the_province_s_own_mart_asset(dagbag, code):
+    dag = dagbag.dags[f"bansos_publish_{code}"]
+    scheduled = dag.timetable.asset_condition.objects
+    assert [a.uri for a in scheduled] == [f"bansos://warehouse/mart/{code}"]
+    assert f"provinsi-{code}" in dag.tags
