@@ -29,3 +29,24 @@ def test_a_province_may_set_its_own_cap(tmp_path):
 def test_a_cap_below_one_is_refused(tmp_path):
     with pytest.raises(ValueError, match="correction_max_rows"):
         load_province("21", _province(tmp_path, "correction_max_rows = 0\n"))
+
+
+def test_a_programme_counts_households_unless_its_province_says_persons():
+    assert {p.counting_unit for p in load_province("21").programmes} == {"households"}
+    blt = load_province("64").programme("BLT-P3KE")
+    assert (blt.counting_unit, blt.counts_persons) == ("persons", True)
+    assert not load_province("61").programme("PKH").counts_persons
+
+
+def test_an_unknown_counting_unit_is_refused(tmp_path):
+    text = (PROVINCES_DIR / "64-kalimantan-timur.toml").read_text(encoding="utf-8")
+    (tmp_path / "64-test.toml").write_text(text.replace('counting_unit = "persons"', 'counting_unit = "jiwa"'),
+                                           encoding="utf-8")
+    with pytest.raises(ValueError, match="counting_unit must be one of"):
+        load_province("64", tmp_path)
+
+
+def test_every_kabkota_of_the_new_provinces_is_inside_them():
+    assert load_province("64").kabkota_codes == ["64.72", "64.74"]
+    assert load_province("61").kabkota_codes == ["61.71"]
+    assert (load_province("64").timezone, load_province("61").timezone) == ("Asia/Makassar", "Asia/Pontianak")

@@ -21,7 +21,8 @@ Modules, following the flow data takes:
 * ``payments``    amounts, channels and payout days inside the programme rules
 * ``rows``        distributions -> rows in the extract template's columns
 * ``writer``      rows -> a CSV file in the landing layout
-* ``kepri2022``, ``batam2023``, ``bulk``: the three datasets; ``cli``: the command
+* ``kepri2022``, ``batam2023``, ``bulk``, ``month`` (one month of a province from its targets: Kaltim
+  2022-12, Kalbar 2024-10; recipients counted in each programme's unit): the datasets; ``cli``: the command
 
 Building rows and writing files are separate steps so that a later defect switch can damage
 rows (bad NIK, blank names) or the file format (semicolons, cp1252) in between.
@@ -30,5 +31,6 @@ rows (bad NIK, blank names) or the file format (semicolons, cp1252) in between.
 from tools.synthetic.batam2023 import write_batam_blt_2023
 from tools.synthetic.bulk import write_bulk_extract
 from tools.synthetic.kepri2022 import write_kepri_2022, write_year
+from tools.synthetic.month import write_month
 
-__all__ = ["write_batam_blt_2023", "write_bulk_extract", "write_kepri_2022", "write_year"]
+__all__ = ["write_batam_blt_2023", "write_bulk_extract", "write_kepri_2022", "write_month", "write_year"]

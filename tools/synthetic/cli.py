@@ -16,6 +16,7 @@ from tools.synthetic.bulk import DEFAULT_CHUNK_ROWS, write_bulk_extract
 from tools.synthetic.bulk import DEFAULT_SEED as BULK_SEED
 from tools.synthetic.defects import DEFECTS, write_defective_extract
 from tools.synthetic.kepri2022 import DEFAULT_SEED, KEPRI_2022, write_year
+from tools.synthetic.month import KALBAR_2024_10, KALTIM_2022_12, write_month
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     blt.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"seed of the 2022 registry (default {DEFAULT_SEED})"
     )
+
+    month = sub.add_parser(
+        "month",
+        help=f"one month of a province from targets/<province>-<YYYY-MM>.toml ({KALTIM_2022_12}, {KALBAR_2024_10})",
+        description="Write one file per kab/kota of the targets' month whose recipients per programme and "
+        "kecamatan, in the programme's counting unit (distinct NIK or distinct No KK), equal the targets: "
+        f"{KALTIM_2022_12} (Samarinda's P3KE BLT, 9,000 persons x Rp300,000; Bontang), {KALBAR_2024_10} "
+        "(Pontianak, 11,314 KPM in PKH).",
+    )
+    landing(month)
+    month.add_argument("--targets", required=True, help="targets file name (e.g. 64-2022-12) or a path to a .toml")
+    month.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
 
     bulk = sub.add_parser(
         "bulk",
@@ -111,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.dataset == "defect":
             path = write_defective_extract(args.landing, args.defect, args.kabkota, args.period)
             report(path, -1)
+        elif args.dataset == "month":
+            write_month(args.landing, args.targets, seed=args.seed, on_written=report)
         elif args.dataset == "batam-blt-2023":
             write_batam_blt_2023(args.landing, seed=args.seed, on_written=report)
         else:
