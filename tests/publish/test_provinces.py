@@ -71,17 +71,20 @@ def provinces(pg_base, kepri2022, tmp_path_factory):
         publication.publish("21", 2022)
         kepri_before = {"mart": _mart(dsn, "21"), "csv": (root / "publish/21/2022/distribusi.csv").read_bytes()}
 
-        loaded = {}
+        loaded, checked, reported = {}, {}, {}
         for code, periode in (("64", "2022-12"), ("61", "2024-10")):
             steps.prepare_warehouse(code)
             kabkota = load_province(code).kabkota_codes
             _land_tree(generated, root, code, periode, kabkota)
             loaded[code] = {kode: run_branch(periode, kode, province=code) for kode in kabkota}
-            steps.publish(code, periode)  # the monthly DAG's publish task
+            # the monthly DAG's tasks after the branches, in its order
+            checked[code] = steps.integrity(code, periode)
+            steps.publish(code, periode)
+            reported[code] = steps.report(code, periode, run_id="test")
         results = {"64": publication.publish("64", 2022), "61": publication.publish("61", 2024),
                    "21": publication.publish("21", 2022)}
         yield {"dsn": dsn, "root": root, "src": generated, "loaded": loaded, "results": results,
-               "kepri_before": kepri_before}
+               "kepri_before": kepri_before, "checked": checked, "reported": reported}
 
 
 def _source(provinces, province: str, periode: str, kode: str) -> list[dict]:
@@ -103,6 +106,9 @@ def test_every_kabkota_of_both_new_provinces_loads_clean(provinces):
         assert {kode: ref["action"] for kode, ref in branches.items()} == {
             kode: "loaded" for kode in load_province(code).kabkota_codes}, code
     assert all(r["reconciliation"]["ok"] for r in provinces["results"].values())
+    # members of one household in a persons programme are no integrity finding (one NIK, one household)
+    assert {code: c["findings"] for code, c in provinces["checked"].items()} == {"64": 0, "61": 0}
+    assert provinces["reported"] == {"64": {"64.72": "loaded", "64.74": "loaded"}, "61": {"61.71": "loaded"}}
 
 
 def test_samarinda_blt_counts_9000_persons_and_2_7_billion_rupiah(provinces):
