@@ -1,5 +1,5 @@
 """
-### Monthly provincial registry pipeline (one DAG per province in `include/config/provinces/`)
+### Monthly provincial registry pipeline (one DAG per province, built by its own `dags/provinsi_*.py`)
 
 Each month, for the month that just ended (the data interval, Asia/Jakarta), the province's
 **exclusion registry** (`reference/<province>/exclusions/`: NIK that died or moved away, with the date)
@@ -37,7 +37,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos.alert.callbacks import on_run_failure, on_task_failure
-from bansos.domain.config import PROVINCES_DIR, load_province
+from bansos.domain.config import load_province
 from bansos.domain.handoff import from_xcom
 from bansos.orchestration import assets, steps
 from bansos.orchestration.waiting import LandingExtract
@@ -72,6 +72,8 @@ def _failed_tasks(ti, dag_run) -> list[str] | None:
 
 
 def build(province_code: str):
+    """The province's DAG factory, for its own DAG file to call there (Airflow records the calling file as the
+    DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(
@@ -199,8 +201,5 @@ def build(province_code: str):
         branches >> checked >> published >> reported
         [periode, registry, branches, checked, published, reported] >> fail_if_a_task_failed()
 
-    return pipeline()
+    return pipeline
 
-
-for _config in sorted(PROVINCES_DIR.glob("*.toml")):
-    build(_config.name.split("-", 1)[0])

@@ -236,7 +236,7 @@ def dagbag(tmp_path_factory):
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(ROOT / "dags" / "bansos_publish.py"))
+    return DagBag(dag_folder=str(ROOT / "dags" / "provinsi_21_kepulauan_riau.py"))
 
 
 def test_the_publish_dag_is_scheduled_on_the_province_mart_asset(dagbag):
