@@ -7,7 +7,9 @@ once in an S3 bucket served over HTTP by moto, lands the synthetic Kepri 2022 ex
 cell by cell. Then: one month run again changes nothing; a faulty correction is rejected while the
 accepted month stays; a kab/kota that lands late is picked up by the deferred sensor in the real
 triggerer before the deadline, while the ones that never send are alerted missing. Both data roots
-must end with the same warehouse.
+must end with the same warehouse. On the local-folder stack, the Airflow UI is driven in Debian's Chromium
+(``tests/e2e/browser.py``): the grid, the kab/kota-named branches, the rejected branch's log, no import
+errors, and the status page plugin (refusing anonymous requests), with screenshots as test artefacts.
 """
 
 from __future__ import annotations
