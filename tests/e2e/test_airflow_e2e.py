@@ -7,12 +7,16 @@ once in an S3 bucket served over HTTP by moto, lands the synthetic Kepri 2022 ex
 cell by cell. Then: one month run again changes nothing; a faulty correction is rejected while the
 accepted month stays; a kab/kota that lands late is picked up by the deferred sensor in the real
 triggerer before the deadline, while the ones that never send are alerted missing. Both data roots
-must end with the same warehouse.
+must end with the same warehouse. On the local-folder stack, the Airflow UI is driven in Debian's Chromium
+(``tests/e2e/browser.py``): the grid, the kab/kota-named branches, the rejected branch's log, no import
+errors, and the status page plugin (refusing anonymous requests), with screenshots as test artefacts.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -21,11 +25,13 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from bansos.domain.privacy import FULL_IDENTIFIER
 from bansos.domain.storage import open_store
 from bansos.publish import publication
 from tests.conftest import KEY
+from tests.e2e import browser
 from tests.pipeline import query, snapshot
 from tests.s3.landing import content_snapshot
 from tests.s3.server import S3_ENV
@@ -182,6 +188,93 @@ def test_a_faulty_correction_is_rejected_and_the_accepted_month_stays(stack, yea
     alerts = _outbox(stack, "rejected")
     assert alerts and alerts[-1]["kode_kabkota"] == "21.71"
     test_the_warehouse_reproduces_the_province_table_cell_by_cell(stack, year_2022)
+
+
+STATUS_URL = "/bansos-status/"
+
+
+@pytest.fixture(scope="module")
+def ui(stack, year_2022, tmp_path_factory):
+    """The Airflow UI signed in, in Debian's Chromium: on the local data root only (the UI does not depend
+    on where the landing area is, and one browser run is enough for the two cores)."""
+    if stack.data_root.startswith("s3://"):
+        pytest.skip("the browser tests run on the local data-root stack only")
+    if not browser.chromium_available():
+        message = f"CHROMIUM NOT FOUND at {browser.CHROMIUM}: the Airflow UI browser tests DID NOT RUN"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    shots = tmp_path_factory.mktemp("ui_screenshots")
+    with browser.airflow_ui(stack.ui_url, "admin", stack.admin_password, shots) as signed_in:
+        yield signed_in
+
+
+def test_the_ui_shows_the_grid_named_branches_and_no_import_errors(stack, year_2022, ui):
+    assert stack.api().get("/importErrors")["total_entries"] == 0
+    assert "Dag Import Error" not in ui.home_text()
+    grid = ui.grid(demo.DAG_ID, "kabkota", "airflow-grid.png")
+    for task in ("prepare", "extract [ ]", "validate [ ]", "merge [ ]", "integrity", "publish", "report"):
+        assert task in grid, task
+    # the correction run: every branch's extract ran, each named after its kab/kota (map_index_template)
+    names = ui.mapped_names(demo.DAG_ID, demo.CORRECTION_RUN_ID, "kabkota.extract", len(KABKOTA),
+                            "airflow-mapped-branches.png")
+    assert sorted(names) == sorted(KABKOTA)
+
+
+def test_the_ui_shows_why_the_correction_was_rejected_in_its_branch_log(stack, year_2022, ui):
+    text = ui.task_log(demo.DAG_ID, demo.CORRECTION_RUN_ID, "kabkota.validate", KABKOTA.index("21.71"),
+                       "nik_scientific_notation", "airflow-rejected-branch-log.png")
+    assert "21.71" in text and "rejected: nik_scientific_notation" in text
+    assert not FULL_IDENTIFIER.search(text), "no full NIK / No KK in the log"
+
+
+def test_the_status_page_refuses_an_anonymous_request(stack, year_2022):
+    url = stack.ui_url + STATUS_URL
+    assert requests.get(url, timeout=30).status_code == 401
+    to_login = requests.get(url, headers={"Accept": "text/html"}, allow_redirects=False, timeout=30)
+    assert to_login.status_code == 303 and "/auth/login" in to_login.headers["location"]
+    assert requests.get(url, headers={"Authorization": "Bearer forged"}, timeout=30).status_code == 403
+    assert requests.get(url, cookies={"_token": "forged"}, timeout=30).status_code == 403
+    for path in ("datadocs/1", "files/_assets/x.js"):
+        assert requests.get(stack.ui_url + STATUS_URL + path, timeout=30).status_code == 401, path
+    token = stack.api()._headers()
+    page = requests.get(url, headers=token, timeout=30)
+    assert page.status_code == 200 and 'class="matrix"' in page.text
+
+
+def test_the_status_page_shows_completeness_and_the_rejected_correction(stack, year_2022, ui):
+    frame = ui.status_page("airflow-status-page.png")
+    html = frame.content()
+
+    def status(kode, bulan):
+        return frame.locator(f'tr[data-kabkota="{kode}"] td').nth(bulan - 1).get_attribute("data-status")
+
+    for kode in KABKOTA:
+        for bulan in range(1, 13):
+            late = (kode, f"2022-{bulan:02d}") in demo.LATE_2022
+            assert status(kode, bulan) == ("late" if late else "on_time"), (kode, bulan)
+    batam_december = frame.locator('tr[data-kabkota="21.71"] td').nth(11)
+    assert batam_december.locator(".mark").count() == 1, "a rejected later file is marked"
+    row = frame.locator("table.failures tbody tr").first
+    assert "nik_scientific_notation" in row.inner_text() and "21.71" in row.inner_text()
+    links = {a.inner_text(): a.get_attribute("href") for a in row.locator("a").all()}
+    run = f"/dags/{demo.DAG_ID}/runs/{demo.CORRECTION_RUN_ID}"
+    assert links["run"] == run
+    assert links["log"] == f"{run}/tasks/kabkota.validate/mapped/{KABKOTA.index('21.71')}"
+    # personal data: no NIK / No KK, and none of the names the rejected file holds
+    assert not FULL_IDENTIFIER.search(html)
+    store = open_store(stack.data_root)
+    (landed,) = [o for o in store.list("landing/21/2022-12/21.71") if "koreksi" in o.name]
+    with store.open(landed.key) as fh:
+        names = {r["nama"] for r in csv.DictReader(io.StringIO(fh.read().decode("utf-8")))}
+    assert names and not any(n in html for n in names)
+    # the run link opens the run in the UI; the Data Docs link the validation page, served behind the login
+    ui.page.goto(stack.ui_url + links["run"])
+    ui.page.get_by_text(demo.CORRECTION_RUN_ID).first.wait_for(timeout=browser.WAIT_MS)
+    docs = ui.page.goto(stack.ui_url + links["Data Docs"])
+    assert docs.ok and "/bansos-status/files/21/2022-12/21.71/" in ui.page.url
+    ui.page.locator("h5", has_text="nik_scientific").first.wait_for(timeout=browser.WAIT_MS)  # the rule's column
+    ui.screenshot("airflow-status-datadocs.png")
 
 
 def test_a_late_kabkota_is_picked_up_before_the_deadline(stack, year_2022):
