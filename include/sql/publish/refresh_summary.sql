@@ -1,5 +1,6 @@
 -- Recomputes the summary of one province and year from the current batch of every kab/kota-month.
--- reads: core.distribution_current, ref.programme; writes: mart.distribution_summary (rows of that province and year).
+-- Each row also says whether the kab/kota-months it counts are final (core.kabkota_month_approval), and the
+-- headline over final months only. reads: core.distribution_current, core.kabkota_month_approval, ref.programme; writes: mart.distribution_summary (rows of that province and year).
 SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
 
 DELETE FROM mart.distribution_summary WHERE province = %(province)s AND tahun = %(tahun)s;
@@ -10,14 +11,18 @@ WITH d AS (
            substr(periode, 6, 2)::integer AS bulan,
            kk_hash,
            nik_hash,
-           nominal
-    FROM core.distribution_current
+           nominal,
+           coalesce(a.status = 'final', false) AS final
+    FROM core.distribution_current AS c
+    LEFT JOIN core.kabkota_month_approval AS a USING (province, periode, kode_kabkota)
     WHERE province = %(province)s AND substr(periode, 1, 4) = %(tahun)s::text
 ),
 by_programme AS (
     SELECT grouping(bulan, kode_kabkota) AS g, bulan, kode_kabkota, kode_program,
            count(DISTINCT kk_hash) AS kk, count(DISTINCT nik_hash) AS persons,
-           count(*) AS n, sum(nominal) AS rp
+           count(*) AS n, sum(nominal) AS rp,
+           count(DISTINCT kk_hash) FILTER (WHERE final) AS kk_final,
+           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((bulan, kode_kabkota, kode_program), (kode_kabkota, kode_program),
                             (bulan, kode_program), (kode_program))
@@ -25,26 +30,30 @@ by_programme AS (
 all_programmes AS (
     SELECT grouping(bulan, kode_kabkota) AS g, bulan, kode_kabkota,
            count(DISTINCT kk_hash) AS kk, count(DISTINCT nik_hash) AS persons,
-           count(*) AS n, sum(nominal) AS rp
+           count(*) AS n, sum(nominal) AS rp,
+           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((bulan, kode_kabkota), (kode_kabkota), (bulan), ())
 ),
 programme_sums AS (
-    SELECT g, bulan, kode_kabkota, sum(kk) AS kk_sum
+    SELECT g, bulan, kode_kabkota, sum(kk) AS kk_sum, sum(kk_final) AS kk_sum_final
     FROM by_programme
     GROUP BY g, bulan, kode_kabkota
 )
 INSERT INTO mart.distribution_summary
     (province, tahun, bulan, kode_kabkota, kode_program,
-     kk_assisted, kk_sum_programmes, persons, distributions, total_rupiah, counting_unit, recipients)
+     kk_assisted, kk_sum_programmes, persons, distributions, total_rupiah, counting_unit, recipients,
+     approval_status, provisional_months, kk_sum_programmes_final)
 -- a programme's recipients in its counting unit (ref.programme): distinct NIK for persons, distinct No KK else
 SELECT %(province)s, %(tahun)s, p.bulan, p.kode_kabkota, p.kode_program, p.kk, p.kk, p.persons, p.n, p.rp,
        coalesce(r.counting_unit, 'households'),
-       CASE WHEN r.counting_unit = 'persons' THEN p.persons ELSE p.kk END
+       CASE WHEN r.counting_unit = 'persons' THEN p.persons ELSE p.kk END,
+       CASE WHEN p.provisional_months = 0 THEN 'final' ELSE 'provisional' END, p.provisional_months, p.kk_final
 FROM by_programme AS p
 LEFT JOIN ref.programme AS r ON r.province = %(province)s AND r.kode_program = p.kode_program
 UNION ALL
-SELECT %(province)s, %(tahun)s, a.bulan, a.kode_kabkota, NULL, a.kk, s.kk_sum, a.persons, a.n, a.rp, NULL, NULL
+SELECT %(province)s, %(tahun)s, a.bulan, a.kode_kabkota, NULL, a.kk, s.kk_sum, a.persons, a.n, a.rp, NULL, NULL,
+       CASE WHEN a.provisional_months = 0 THEN 'final' ELSE 'provisional' END, a.provisional_months, s.kk_sum_final
 FROM all_programmes AS a
 JOIN programme_sums AS s
   ON s.g = a.g

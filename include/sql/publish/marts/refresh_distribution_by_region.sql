@@ -1,5 +1,6 @@
 -- Recomputes one province-year of distributions by province/kab-kota/kecamatan x year/quarter/month x programme.
--- reads: core.distribution_current, ref.province, ref.kabkota, ref.region, ref.programme; writes: mart.distribution_by_region.
+-- Each row also says whether the kab/kota-months it counts are final, and the headline over final months only.
+-- reads: core.distribution_current, core.kabkota_month_approval, ref.province, ref.kabkota, ref.region, ref.programme; writes: mart.distribution_by_region.
 SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
 
 DELETE FROM mart.distribution_by_region WHERE province = %(province)s AND tahun = %(tahun)s;
@@ -13,8 +14,10 @@ WITH d AS (
            kk_hash,
            nik_hash,
            nominal,
-           saluran
-    FROM core.distribution_current
+           saluran,
+           coalesce(a.status = 'final', false) AS final
+    FROM core.distribution_current AS c
+    LEFT JOIN core.kabkota_month_approval AS a USING (province, periode, kode_kabkota)
     WHERE province = %(province)s
       AND periode BETWEEN %(tahun)s::text || '-01' AND %(tahun)s::text || '-12'
 ),
@@ -30,7 +33,9 @@ g AS (
            count(DISTINCT nik_hash)                   AS persons,
            count(*)                                   AS n,
            sum(nominal)                               AS rp,
-           coalesce(sum(nominal) FILTER (WHERE saluran = 'NONTUNAI'), 0) AS rp_nontunai
+           coalesce(sum(nominal) FILTER (WHERE saluran = 'NONTUNAI'), 0) AS rp_nontunai,
+           count(DISTINCT kk_hash) FILTER (WHERE final) AS kk_final,
+           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((), (triwulan), (triwulan, bulan)),
              GROUPING SETS ((), (kode_kabkota), (kode_kabkota, kode_kecamatan)),
@@ -42,14 +47,19 @@ s AS (
            CASE WHEN gprog = 0 THEN kk
                 ELSE sum(kk) FILTER (WHERE gprog = 0)
                          OVER (PARTITION BY gp, gw, triwulan, bulan, kode_kabkota, kode_kecamatan)
-           END AS kk_sum
+           END AS kk_sum,
+           CASE WHEN gprog = 0 THEN kk_final
+                ELSE sum(kk_final) FILTER (WHERE gprog = 0)
+                         OVER (PARTITION BY gp, gw, triwulan, bulan, kode_kabkota, kode_kecamatan)
+           END AS kk_sum_final
     FROM g
 )
 INSERT INTO mart.distribution_by_region
     (province, tahun, jenis_periode, triwulan, bulan, periode, tingkat, kode_wilayah, nama_wilayah,
      kode_kabkota, nama_kabkota, kode_kecamatan, nama_kecamatan, kode_program, nama_program,
      kk_assisted, kk_sum_programmes, persons, distributions, total_rupiah, nontunai_rupiah,
-     avg_rupiah_per_kk, avg_rupiah_per_distribution, counting_unit, recipients)
+     avg_rupiah_per_kk, avg_rupiah_per_distribution, counting_unit, recipients,
+     approval_status, provisional_months, kk_sum_programmes_final)
 SELECT %(province)s,
        %(tahun)s,
        CASE s.gp WHEN 3 THEN 'tahun' WHEN 1 THEN 'triwulan' ELSE 'bulan' END,
@@ -77,7 +87,10 @@ SELECT %(province)s,
        round(s.rp::numeric / s.n)::bigint,
        -- a programme's recipients in its counting unit: distinct NIK for persons, distinct No KK otherwise
        CASE WHEN s.kode_program IS NOT NULL THEN coalesce(p.counting_unit, 'households') END,
-       CASE WHEN s.kode_program IS NULL THEN NULL WHEN p.counting_unit = 'persons' THEN s.persons ELSE s.kk END
+       CASE WHEN s.kode_program IS NULL THEN NULL WHEN p.counting_unit = 'persons' THEN s.persons ELSE s.kk END,
+       CASE WHEN s.provisional_months = 0 THEN 'final' ELSE 'provisional' END,
+       s.provisional_months,
+       s.kk_sum_final
 FROM s
 LEFT JOIN ref.province AS pr ON pr.kode = %(province)s
 LEFT JOIN ref.kabkota AS k ON k.kode = s.kode_kabkota
