@@ -12,6 +12,7 @@ WITH d AS (
            kk_hash,
            nik_hash,
            nominal,
+           c.batch_id,  -- one current batch per kab/kota-month: distinct batches count its months
            coalesce(a.status = 'final', false) AS final
     FROM core.distribution_current AS c
     LEFT JOIN core.kabkota_month_approval AS a USING (province, periode, kode_kabkota)
@@ -22,7 +23,7 @@ by_programme AS (
            count(DISTINCT kk_hash) AS kk, count(DISTINCT nik_hash) AS persons,
            count(*) AS n, sum(nominal) AS rp,
            count(DISTINCT kk_hash) FILTER (WHERE final) AS kk_final,
-           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
+           count(DISTINCT batch_id) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((bulan, kode_kabkota, kode_program), (kode_kabkota, kode_program),
                             (bulan, kode_program), (kode_program))
@@ -31,7 +32,7 @@ all_programmes AS (
     SELECT grouping(bulan, kode_kabkota) AS g, bulan, kode_kabkota,
            count(DISTINCT kk_hash) AS kk, count(DISTINCT nik_hash) AS persons,
            count(*) AS n, sum(nominal) AS rp,
-           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
+           count(DISTINCT batch_id) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((bulan, kode_kabkota), (kode_kabkota), (bulan), ())
 ),

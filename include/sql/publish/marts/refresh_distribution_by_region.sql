@@ -15,6 +15,7 @@ WITH d AS (
            nik_hash,
            nominal,
            saluran,
+           c.batch_id,  -- one current batch per kab/kota-month: distinct batches count its months
            coalesce(a.status = 'final', false) AS final
     FROM core.distribution_current AS c
     LEFT JOIN core.kabkota_month_approval AS a USING (province, periode, kode_kabkota)
@@ -35,7 +36,7 @@ g AS (
            sum(nominal)                               AS rp,
            coalesce(sum(nominal) FILTER (WHERE saluran = 'NONTUNAI'), 0) AS rp_nontunai,
            count(DISTINCT kk_hash) FILTER (WHERE final) AS kk_final,
-           count(DISTINCT kode_kabkota || '/' || bulan) FILTER (WHERE NOT final) AS provisional_months
+           count(DISTINCT batch_id) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((), (triwulan), (triwulan, bulan)),
              GROUPING SETS ((), (kode_kabkota), (kode_kabkota, kode_kecamatan)),
