@@ -103,25 +103,34 @@ def environment(
             "NO_COLOR": "1",
         }
     )
+    # log servers on ports of this stack's own: two stacks on one machine (tests beside a demo) would
+    # otherwise both take 8793/8794, and the second one's task logs could not be read in the UI
+    ports = _ports(state_dir)
+    env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(ports["worker_logs"])
+    env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(ports["trigger_logs"])
     if executor == "CeleryExecutor":
         env.update(_celery_settings(state_dir))
     env.update(extra)
     return env
 
 
-def _celery_settings(state_dir: Path) -> dict[str, str]:
-    """Broker and result backend on the stack's redis-server; the port every worker's log server uses."""
-    ports_file = state_dir / "celery.ports.json"
+def _ports(state_dir: Path) -> dict[str, int]:
+    """The stack's broker and log-server ports, chosen once and kept with its state."""
+    ports_file = state_dir / "airflow.ports.json"
     if not ports_file.exists():
-        ports_file.write_text(json.dumps({"broker": free_port(), "worker_logs": free_port()}))
-    ports = json.loads(ports_file.read_text())
+        ports_file.write_text(json.dumps({name: free_port() for name in ("broker", "worker_logs", "trigger_logs")}))
+    return json.loads(ports_file.read_text())
+
+
+def _celery_settings(state_dir: Path) -> dict[str, str]:
+    """Broker and result backend on the stack's redis-server."""
+    ports = _ports(state_dir)
     broker = f"redis://127.0.0.1:{ports['broker']}"
     return {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": f"{broker}/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": f"{broker}/1",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "3",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(ports["worker_logs"]),
     }
 
 
@@ -179,7 +188,7 @@ def redis_server() -> str:
 def start_celery(state_dir: Path, env: dict[str, str], workers: int) -> dict[str, int]:
     """The broker, then ``workers`` Celery workers, each with its log server on its own address."""
     log_dir = state_dir / "logs"
-    ports = json.loads((state_dir / "celery.ports.json").read_text())
+    ports = _ports(state_dir)
     data = state_dir / "redis"
     data.mkdir(parents=True, exist_ok=True)
     pids = {
