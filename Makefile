@@ -11,10 +11,14 @@ STAMP := $(VENV)/.installed
 # Debian's chromium for the Data Docs browser test (tests/validate/test_datadocs_offline.py), through pip
 # playwright; never `playwright install`, whose browser download is not a package registry.
 CHROMIUM ?= /usr/bin/chromium
+# Debian's redis-server: the Celery broker the distributed end-to-end test starts (tests/e2e/).
+REDIS_SERVER ?= /usr/bin/redis-server
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(CHROMIUM) || command -v chromium >/dev/null || (apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	test -x $(REDIS_SERVER) || command -v redis-server >/dev/null || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt

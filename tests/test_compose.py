@@ -270,3 +270,70 @@ def test_no_literal_pseudonym_key() -> None:
         ".env.example must not carry a pseudonym key"
     )
     assert "BANSOS_PSEUDONYM_KEY" not in DOCKERFILE.read_text(encoding="utf-8")
+
+
+def test_celery_executor_with_its_broker_and_worker() -> None:
+    """The tests' distributed configuration: CeleryExecutor, a Redis broker service, a worker service."""
+    services = _compose()["services"]
+    env = _common()["environment"]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    broker = _interpolate(env["AIRFLOW__CELERY__BROKER_URL"])
+    assert re.fullmatch(r"redis://:[^@]+@redis:6379/\d+", broker), broker
+    assert services["redis"]["image"].startswith("redis:")
+    assert "--requirepass" in services["redis"]["command"]
+    assert services["airflow-worker"]["command"] == "celery worker"
+    for name in AIRFLOW_SERVICES - {"airflow-init"}:
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy", name
+    # the result backend is the metadata database (not a disk the components would have to share)
+    assert _interpolate(env["AIRFLOW__CELERY__RESULT_BACKEND"]).startswith("db+postgresql://airflow:")
+
+
+def test_every_airflow_component_has_one_jwt_secret_and_one_log_signing_key() -> None:
+    """One source each: a worker that signs with another secret fails its tasks; a log server that checks
+    another key answers the api-server 403, and the UI shows no log of a task run on a worker."""
+    common = _common()["environment"]
+    sources = {
+        "AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW__API_AUTH__JWT_SECRET:?set AIRFLOW__API_AUTH__JWT_SECRET}",
+        "AIRFLOW__API__SECRET_KEY": "${AIRFLOW__API__SECRET_KEY:?set AIRFLOW__API__SECRET_KEY}",
+    }
+    text = COMPOSE.read_text(encoding="utf-8")
+    for variable, source in sources.items():
+        assert common[variable] == source
+        refs = {m.group(0) for m in _INTERPOLATION.finditer(text) if m.group("name") == variable}
+        assert refs == {source}, f"{variable} comes from more than one source: {refs}"
+        for name, svc in _services_using_common().items():
+            assert svc["environment"][variable] == source, name
+
+
+def test_alert_mail_goes_to_mailpit() -> None:
+    services = _compose()["services"]
+    env = _common()["environment"]
+    smtp = json.loads(_interpolate(env["AIRFLOW_CONN_SMTP_DEFAULT"]))
+    assert (smtp["host"], smtp["port"]) == ("mailpit", 1025)
+    assert 1025 in services["mailpit"]["expose"] or "1025" in services["mailpit"]["expose"]
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    # recipients: without any, an alert would fall back to the outbox and never reach Mailpit
+    assert "@" in _interpolate(env["BANSOS_ALERT_EMAIL_TO"])
+    assert env["AIRFLOW__SMTP__SMTP_HOST"] == "mailpit"
+    assert _common()["depends_on"]["mailpit"]["condition"] == "service_started"
+
+
+def test_minio_init_versions_the_bucket_before_airflow_starts() -> None:
+    svc = _compose()["services"]["minio-init"]
+    script = "\n".join(svc["command"]) if isinstance(svc["command"], list) else svc["command"]
+    lines = [ln.strip() for ln in script.splitlines()]
+    assert lines.index("mc mb --ignore-existing bansos/bansos") < lines.index("mc version enable bansos/bansos")
+    assert "set -eu" in lines, "a failed mc command must fail the service, and so hold Airflow back"
+    assert _common()["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert _common()["environment"]["BANSOS_DATA_ROOT"] == "s3://bansos"
+
+
+def test_warehouse_init_applies_schema_and_roles_before_airflow_starts() -> None:
+    svc = _compose()["services"]["warehouse-init"]
+    script = "\n".join(svc["command"]) if isinstance(svc["command"], list) else svc["command"]
+    assert "warehouse.migrate(dsn)" in script, "the schema: include/sql/migrations/"
+    assert "roles.ensure_roles(dsn)" in script, "the roles: include/sql/warehouse/roles/"
+    assert 'sqlfiles.read("warehouse/roles/pipeline_login.sql")' in script
+    assert "roles.create_login(dsn, \"bansos_office\"" in script
+    assert svc["depends_on"]["warehouse-db"]["condition"] == "service_healthy"
+    assert _common()["depends_on"]["warehouse-init"]["condition"] == "service_completed_successfully"

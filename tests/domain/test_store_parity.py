@@ -158,3 +158,41 @@ def test_s3_unversioned_bucket_lists_version_none(s3_server):
     (obj,) = store.list("landing")
     assert obj.version is None and obj.key == "landing/a.csv"
     assert store.stat("landing/a.csv").version is None
+
+
+def test_two_writers_of_one_key_at_once_both_succeed(tmp_path, monkeypatch):
+    """Two Celery workers published the shared Data Docs assets at once: one writer's spool was renamed
+    away by the other's, and its task failed with FileNotFoundError. Each writer now has its own spool."""
+    import threading
+    from pathlib import Path
+
+    store = LocalStore(tmp_path)
+    first_spooled, release = threading.Event(), threading.Event()
+    write_bytes = Path.write_bytes
+
+    def held(path, data):
+        written = write_bytes(path, data)
+        if data == b"first":  # the first writer stops between its spool and its rename
+            first_spooled.set()
+            release.wait(30)
+        return written
+
+    monkeypatch.setattr(Path, "write_bytes", held)
+    errors = []
+
+    def first():
+        try:
+            store.put_bytes("datadocs/_assets/vega/vega.min.js", b"first")
+        except Exception as exc:  # noqa: BLE001 - handed to the test's thread
+            errors.append(exc)
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    assert first_spooled.wait(30)
+    store.put_bytes("datadocs/_assets/vega/vega.min.js", b"second")
+    release.set()
+    writer.join(30)
+    assert errors == []
+    with store.open("datadocs/_assets/vega/vega.min.js") as fh:
+        assert fh.read() == b"first", "the last rename wins"
+    assert [p.name for p in (tmp_path / "datadocs/_assets/vega").iterdir()] == ["vega.min.js"], "no spool left"

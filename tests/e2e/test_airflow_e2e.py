@@ -10,6 +10,13 @@ triggerer before the deadline, while the ones that never send are alerted missin
 must end with the same warehouse. On the local-folder stack, the Airflow UI is driven in Debian's Chromium
 (``tests/e2e/browser.py``): the grid, the kab/kota-named branches, the rejected branch's log, no import
 errors, and the status page plugin (refusing anonymous requests), with screenshots as test artefacts.
+
+The two stacks also differ in how tasks run: the local folder on the LocalExecutor, S3 (what a
+deployment without a shared disk needs anyway) on the CeleryExecutor with two workers on a broker
+the test starts (Debian's redis-server), each worker in a folder of its own (AIRFLOW_HOME, TMPDIR,
+working directory, task logs) and on an address of its own. The S3 stack proves both workers ran
+task instances, that a worker's folder holds nothing but its own logs, and that the api-server
+reads a Celery task's log from its worker's log server.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -69,13 +77,15 @@ DATA_ROOTS = os.environ.get("BANSOS_E2E_DATA_ROOTS", "local,s3").split(",")
 def stack(request, tmp_path_factory):
     state = tmp_path_factory.mktemp(f"stack_{request.param}")
     extra = {"BANSOS_PSEUDONYM_KEY": KEY.decode(), "BANSOS_LANDING_POKE_SECONDS": "5"}
+    executor = {"executor": "LocalExecutor"}
     if request.param == "s3":
         s3 = request.getfixturevalue("s3_server")
         data_root = s3.root()
         extra |= S3_ENV | {"BANSOS_S3_ENDPOINT_URL": s3.endpoint_url}  # for every Airflow component
+        executor = {"executor": "CeleryExecutor", "workers": 2}  # no shared disk: S3, and two workers
     else:
         data_root = (state / "data").as_uri()
-    st = stack_mod.configure(state, port=airflow_proc.free_port(), data_root=data_root, extra=extra)
+    st = stack_mod.configure(state, port=airflow_proc.free_port(), data_root=data_root, extra=extra, **executor)
     demo.land_kepri_2022(data_root)
     try:
         stack_mod.up(st)
@@ -349,6 +359,106 @@ def test_the_publish_dag_runs_on_the_asset_events_and_exports(stack, year_2022):
     assert not FULL_IDENTIFIER.search(html)
 
 
+def _celery_only(stack) -> None:
+    if not stack.workers:
+        pytest.skip("the local-folder stack runs the LocalExecutor")
+
+
+def _task_instances(api) -> list[dict]:
+    tis = []
+    for run in api.dag_runs(demo.DAG_ID):
+        path = f"/dags/{demo.DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances"
+        tis += api.get(path, limit=1000)["task_instances"]
+    return [t for t in tis if t["hostname"]]  # those a worker ran: finished, failed, or skipped by their own code
+
+
+def test_both_celery_workers_ran_task_instances_and_handed_work_to_each_other(stack, year_2022):
+    """Each task instance records the worker that ran it: both workers ran some, and in some kab/kota
+    branch one worker's task read what the other's wrote (through S3 and the warehouse, no shared disk)."""
+    _celery_only(stack)
+    tis = _task_instances(stack.api())
+    workers = {airflow_proc.worker_address(i) for i in range(1, stack.workers + 1)}
+    by_host: dict[str, int] = {}
+    for t in tis:
+        by_host[t["hostname"]] = by_host.get(t["hostname"], 0) + 1
+    assert set(by_host) == workers, f"task instances by hostname: {by_host}"
+    assert {t["queue"] for t in tis} == {"default"}
+    branches: dict[tuple, set] = {}
+    for t in tis:
+        if t["task_id"].startswith("kabkota."):
+            branches.setdefault((t["dag_run_id"], t["map_index"]), set()).add(t["hostname"])
+    assert any(len(hosts) == 2 for hosts in branches.values()), "no branch ran on both workers"
+
+
+def test_a_celery_workers_folder_holds_only_its_own_logs(stack, year_2022):
+    """What a worker leaves on its disk: the logs of the task instances it ran, nothing another needs.
+
+    A task instance's last attempt has its log on the worker it names; an earlier attempt, or the part
+    of a deferred attempt before the triggerer handed it back, may be on the other worker.
+    """
+    _celery_only(stack)
+    tis = _task_instances(stack.api())
+    latest = {(t["dag_run_id"], t["task_id"], t["map_index"]): t["try_number"] for t in tis}
+    for index in range(1, stack.workers + 1):
+        root = airflow_proc.worker_dir(stack.state_dir, index)
+        logs = root / "airflow" / "logs"
+        ran = {
+            (t["dag_run_id"], t["task_id"], t["map_index"], t["try_number"])
+            for t in tis
+            if t["hostname"] == airflow_proc.worker_address(index)
+        }
+        kept = set()
+        others = []
+        for path in root.rglob("*"):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(root)
+            if logs in path.parents:
+                parts = dict(p.split("=", 1) for p in path.relative_to(logs).parts[:-1] if "=" in p)
+                attempt_log = re.fullmatch(r"attempt=(\d+)\.log", path.name)
+                if attempt_log and parts.get("dag_id") == demo.DAG_ID:
+                    map_index = int(parts.get("map_index", -1))
+                    attempt = int(attempt_log.group(1))
+                    kept.add((parts["run_id"], parts["task_id"], map_index, attempt))
+                continue
+            if rel.parts[0] == "site" or rel.as_posix() == "airflow/airflow.cfg":
+                continue
+            if any(p.startswith("_jinja2-cache") or p == "__pycache__" for p in rel.parts):
+                continue
+            others.append(rel.as_posix())
+        assert not others, f"worker {index} left files outside its logs: {sorted(others)[:20]}"
+        assert ran and ran <= kept, f"worker {index}: logs missing of {sorted(ran - kept)[:5]}"
+        strangers = {k for k in kept if not 1 <= k[3] <= latest.get(k[:3], 0)}
+        assert not strangers, f"worker {index}: logs of no task instance of this stack: {sorted(strangers)[:5]}"
+
+
+def test_the_log_of_a_celery_task_is_read_from_its_worker_through_the_rest_api(stack, year_2022):
+    """No shared disk: the api-server has no copy of the log and asks the worker's log server."""
+    _celery_only(stack)
+    import requests
+
+    api = stack.api()
+    run = api.dag_runs(demo.DAG_ID)[0]  # January 2022
+    path = f"/dags/{demo.DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances"
+    merges = [t for t in api.get(path, limit=100)["task_instances"] if t["task_id"] == "kabkota.merge"]
+    assert {t["hostname"] for t in merges} <= {airflow_proc.worker_address(i) for i in (1, 2)}
+    for ti in merges:
+        r = requests.get(
+            f"{api.base_url}/api/v2{path}/kabkota.merge/logs/{ti['try_number']}",
+            params={"map_index": ti["map_index"]},
+            headers=api._headers() | {"Accept": "application/json"},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text[:300]
+        events = [e.get("event", "") for e in r.json()["content"]]
+        port = stack.env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
+        assert any(e.startswith(f"http://{ti['hostname']}:{port}/log/") for e in events), events[:5]
+        assert any(" batch " in e and " loaded (" in e for e in events), "the task's own lines"
+    own = Path(stack.env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])  # shared with the triggerer: its trigger logs
+    held = [p for p in own.glob(f"dag_id={demo.DAG_ID}/**/attempt=*") if re.fullmatch(r"attempt=\d+\.log", p.name)]
+    assert not held, f"the api-server holds task logs: {held[:3]}"
+
+
 def test_the_warehouse_is_recorded_for_the_comparison_of_the_data_roots(stack, year_2022, request):
     """The last test of each data root (pytest keeps file order inside a parameter's group)."""
     content = content_snapshot(stack.warehouse_url)
@@ -357,8 +467,11 @@ def test_the_warehouse_is_recorded_for_the_comparison_of_the_data_roots(stack, y
     CONTENT[request.node.callspec.params["stack"]] = content
 
 
-def test_local_folder_and_s3_give_the_same_warehouse():
-    """Runs after the parametrised tests (pytest puts the unparametrised last): both have recorded."""
+def test_local_executor_on_a_folder_and_celery_on_s3_give_the_same_warehouse():
+    """LocalExecutor + local folder against CeleryExecutor with two workers + S3, table by table.
+
+    Runs after the parametrised tests (pytest puts the unparametrised last): both have recorded.
+    """
     if set(DATA_ROOTS) != {"local", "s3"}:
         pytest.skip("needs both data roots: BANSOS_E2E_DATA_ROOTS=local,s3")
     assert set(CONTENT) == {"local", "s3"}, f"only {sorted(CONTENT)} ran to the end"
@@ -366,4 +479,7 @@ def test_local_folder_and_s3_give_the_same_warehouse():
     # table by table, naming the tables that differ (a diff of 150,000 rows would take pytest hours)
     differ = {name: (len(CONTENT["local"][name]), len(CONTENT["s3"][name]))
               for name in CONTENT["local"] if CONTENT["local"][name] != CONTENT["s3"][name]}
-    assert not differ, f"tables that differ (rows on the folder, rows on S3): {differ}"
+    assert not differ, (
+        "tables that differ (rows with the LocalExecutor on the folder, with Celery's two workers on S3): "
+        f"{differ}"
+    )

@@ -41,6 +41,7 @@ SECRETS = {
     "REDIS_PASSWORD",
     "_AIRFLOW_WWW_USER_PASSWORD",
     "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__API__SECRET_KEY",
     "FERNET_KEY",
     "BANSOS_PSEUDONYM_KEY",
     "MINIO_ROOT_USER",  # the S3 access key id: half of the credential

@@ -3,6 +3,15 @@
 Each component (scheduler, dag-processor, api-server, triggerer) runs in its own session with its
 output in ``<state dir>/logs/<name>.log``, so nothing holds the caller's terminal and ``stop``
 can end it and its children. The environment is what docker-compose.yaml sets, for one machine.
+
+With ``executor="CeleryExecutor"`` the stack also starts a broker (Debian's ``redis-server``) and
+Celery workers, each in a folder of its own (``<state dir>/workers/<n>``: its AIRFLOW_HOME, TMPDIR,
+working directory and task-log folder) as if each were another machine without a shared disk: a task
+that leaves a file for the next one on its worker's disk fails the day the next one runs elsewhere.
+The api-server reads a task's log from its worker's log server at ``http://<TI hostname>:<[logging]
+worker_log_server_port>``, one port for every worker, so the workers are told apart by address as
+separate machines are: worker n reports itself as and serves its logs on 127.0.0.<n+1> (Linux answers
+the whole 127.0.0.0/8 on loopback).
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +30,7 @@ from pathlib import Path
 from tools import PROJECT_ROOT
 
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
+EXECUTORS = ("LocalExecutor", "CeleryExecutor")
 
 
 def free_port() -> int:
@@ -37,8 +48,17 @@ def _secret(state_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
-def environment(state_dir: Path, *, metadata_uri: str, port: int, extra: dict[str, str]) -> dict[str, str]:
-    """Airflow settings for a local LocalExecutor stack over PostgreSQL."""
+def environment(
+    state_dir: Path,
+    *,
+    metadata_uri: str,
+    port: int,
+    extra: dict[str, str],
+    executor: str = "LocalExecutor",
+) -> dict[str, str]:
+    """Airflow settings for a local stack over PostgreSQL (LocalExecutor, or Celery with a local broker)."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
     home = state_dir / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     passwords = home / "simple_auth_manager_passwords.json"
@@ -83,8 +103,147 @@ def environment(state_dir: Path, *, metadata_uri: str, port: int, extra: dict[st
             "NO_COLOR": "1",
         }
     )
+    # log servers on ports of this stack's own: two stacks on one machine (tests beside a demo) would
+    # otherwise both take 8793/8794, and the second one's task logs could not be read in the UI
+    ports = _ports(state_dir)
+    env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(ports["worker_logs"])
+    env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(ports["trigger_logs"])
+    if executor == "CeleryExecutor":
+        env.update(_celery_settings(state_dir))
     env.update(extra)
     return env
+
+
+def _ports(state_dir: Path) -> dict[str, int]:
+    """The stack's broker and log-server ports, chosen once and kept with its state."""
+    ports_file = state_dir / "airflow.ports.json"
+    if not ports_file.exists():
+        ports_file.write_text(json.dumps({name: free_port() for name in ("broker", "worker_logs", "trigger_logs")}))
+    return json.loads(ports_file.read_text())
+
+
+def _celery_settings(state_dir: Path) -> dict[str, str]:
+    """Broker and result backend on the stack's redis-server."""
+    ports = _ports(state_dir)
+    broker = f"redis://127.0.0.1:{ports['broker']}"
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": f"{broker}/0",
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"{broker}/1",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "3",
+    }
+
+
+def worker_address(index: int) -> str:
+    """Worker ``index`` (from 1) as another machine: its own loopback address."""
+    return f"127.0.0.{index + 1}"
+
+
+def worker_dir(state_dir: Path, index: int) -> Path:
+    return state_dir / "workers" / str(index)
+
+
+def worker_environment(state_dir: Path, env: dict[str, str], index: int) -> dict[str, str]:
+    """Worker ``index``'s settings: the stack's, with a home, temp folder and log folder of its own.
+
+    The task runner records ``[core] hostname_callable`` as the task instance's hostname; a one-line
+    module in the worker's own folder answers the worker's address.
+    """
+    root = worker_dir(state_dir, index)
+    home, tmp, site = root / "airflow", root / "tmp", root / "site"
+    for path in (home, tmp, site):
+        path.mkdir(parents=True, exist_ok=True)
+    (site / "bansos_worker_address.py").write_text(
+        '"""This worker\'s address: the hostname its task instances record."""\n\n\n'
+        f"def address() -> str:\n    return {worker_address(index)!r}\n"
+    )
+    worker = dict(env)
+    worker.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "bansos_worker_address.address",
+            "TMPDIR": str(tmp),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p),
+        }
+    )
+    return worker
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> int:
+    out = open(log, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    return proc.pid
+
+
+def redis_server() -> str:
+    found = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(found).exists():
+        raise FileNotFoundError("redis-server not found: `make install` adds Debian's redis-server")
+    return found
+
+
+def start_celery(state_dir: Path, env: dict[str, str], workers: int) -> dict[str, int]:
+    """The broker, then ``workers`` Celery workers, each with its log server on its own address."""
+    log_dir = state_dir / "logs"
+    ports = _ports(state_dir)
+    data = state_dir / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    pids = {
+        "redis": _spawn(
+            [
+                redis_server(),
+                "--port",
+                str(ports["broker"]),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(data),
+            ],
+            env,
+            log_dir / "redis.log",
+        )
+    }
+    for index in range(1, workers + 1):
+        wenv = worker_environment(state_dir, env, index)
+        root = worker_dir(state_dir, index)
+        pids[f"worker-{index}"] = _spawn(
+            [
+                _airflow_bin(),
+                "celery",
+                "worker",
+                "--skip-serve-logs",
+                "--celery-hostname",
+                f"worker{index}@{worker_address(index)}",
+            ],
+            wenv,
+            log_dir / f"worker-{index}.log",
+            cwd=root,
+        )
+        pids[f"worker-{index}-logs"] = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "airflow.utils.serve_logs.log_server:get_app",
+                "--host",
+                worker_address(index),
+                "--port",
+                str(ports["worker_logs"]),
+                "--no-access-log",
+            ],
+            wenv,
+            log_dir / f"worker-{index}-logs.log",
+            cwd=root,
+        )
+    return pids
 
 
 def _airflow_bin() -> str:
@@ -104,10 +263,13 @@ def migrate_metadata(env: dict[str, str], log_dir: Path) -> None:
         )
 
 
-def start(state_dir: Path, env: dict[str, str]) -> dict[str, int]:
+def start(state_dir: Path, env: dict[str, str], workers: int = 0) -> dict[str, int]:
+    """The four components; with the CeleryExecutor also the broker and ``workers`` workers (at least 1)."""
     log_dir = state_dir / "logs"
     migrate_metadata(env, log_dir)
     pids = {}
+    if env.get("AIRFLOW__CORE__EXECUTOR") == "CeleryExecutor":
+        pids |= start_celery(state_dir, env, max(workers, 1))
     for name in COMPONENTS:
         out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child process
         proc = subprocess.Popen(

@@ -21,6 +21,7 @@ class Stack:
     data_root: str
     port: int
     env: dict[str, str]
+    workers: int = 0  # Celery workers (CeleryExecutor); 0 with the LocalExecutor
 
     @property
     def ui_url(self) -> str:
@@ -40,8 +41,13 @@ def configure(
     port: int | None = None,
     data_root: str | None = None,
     extra: dict[str, str] | None = None,
+    executor: str = "LocalExecutor",
+    workers: int = 2,
 ) -> Stack:
-    """Settings for a stack in ``state_dir``: configured servers if given, else the embedded one."""
+    """Settings for a stack in ``state_dir``: configured servers if given, else the embedded one.
+
+    ``executor="CeleryExecutor"`` adds a local broker and ``workers`` workers, each in its own folder.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     warehouse = os.environ.get("BANSOS_WAREHOUSE_URL")
     metadata = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
@@ -62,14 +68,14 @@ def configure(
         # the demo and the end-to-end tests land their files with a single write, seconds before a run
         "BANSOS_LANDING_SETTLE_SECONDS": os.environ.get("BANSOS_LANDING_SETTLE_SECONDS", "2"),
     } | (extra or {})
-    env = airflow.environment(state_dir, metadata_uri=metadata, port=port, extra=bansos_env)
-    return Stack(state_dir, warehouse, metadata, data_root, port, env)
+    env = airflow.environment(state_dir, metadata_uri=metadata, port=port, extra=bansos_env, executor=executor)
+    return Stack(state_dir, warehouse, metadata, data_root, port, env, workers if executor == "CeleryExecutor" else 0)
 
 
 def up(stack: Stack) -> None:
     """Start Airflow unless it already runs for this state dir, then wait until it answers."""
     if not airflow.running(stack.state_dir):
-        airflow.start(stack.state_dir, stack.env)
+        airflow.start(stack.state_dir, stack.env, workers=stack.workers)
     stack.api().wait_healthy()
 
 

@@ -111,8 +111,10 @@ def _info(key: str, st: os.stat_result) -> ObjectInfo:
 class LocalStore:
     """The default: a folder on a disk every worker can see (or a single-machine demo).
 
-    Writes go to a hidden ``.name.part`` file first and are renamed into place, so a reader never
-    sees half a file. There are no versions: ``version`` arguments are accepted and ignored.
+    Writes go to a hidden ``.name.<random>.part`` file first and are renamed into place, so a reader
+    never sees half a file, and two writers of one key at once (two workers publishing the shared Data
+    Docs assets) each rename their own spool: the last rename wins, as the last PUT does on S3.
+    There are no versions: ``version`` arguments are accepted and ignored.
     Modification times are whatever the writer set (``cp -p``, ``rsync -t``, WinSCP keep the source's).
     """
 
@@ -238,14 +240,14 @@ class LocalStore:
             raise FileNotFoundError(f"{src} not found (copy to {dst_key})")
         dst = self._path(dst_key)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.part")
+        tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.part")
         shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
 
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         dst = self._path(key)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.part")
+        tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.part")
         tmp.write_bytes(data)
         os.replace(tmp, dst)
 
