@@ -1,6 +1,12 @@
 """Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases;
 and each test's tier, as a marker.
 
+A warehouse is a copy of a template database migrated once per session (``CREATE DATABASE ... TEMPLATE``:
+the server copies files, well under a second, where migrating and syncing reference data take two); a
+module whose tests all start from the same loaded state builds it once and freezes it the same way
+(:func:`freeze`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
+server, in its own temporary folder, and its own S3 server on a free port.
+
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
 
