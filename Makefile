@@ -40,11 +40,15 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# The inner loop, under a minute: ruff and the unit tier (no server; tests/conftest.py sets each test's
-# tier). `pytest -m warehouse` and `-m s3` add PostgreSQL and S3; `make test` runs every tier.
+# The inner loop: ruff and every tier that needs no Airflow (unit, warehouse, s3; tests/conftest.py sets
+# each test's tier), on every core (pytest-xdist: each worker starts its own PostgreSQL and S3 server; a
+# test file stays on one worker, so its module fixtures are built once). `make test` runs every tier,
+# serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
+#   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (~90 s)
+CHECK_TIERS ?= not airflow and not e2e and not slow
 check: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m unit
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(CHECK_TIERS)" -n auto --dist loadfile
 
 benchmark: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/million_rows.py

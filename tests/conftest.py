@@ -1,6 +1,12 @@
 """Shared fixtures: a real PostgreSQL server (embedded) for the whole test session, fresh databases;
 and each test's tier, as a marker.
 
+A warehouse is a copy of a template database migrated once per session (``CREATE DATABASE ... TEMPLATE``:
+the server copies files, well under a second, where migrating and syncing reference data take two); a
+module whose tests all start from the same loaded state builds it once and freezes it the same way
+(:func:`freeze`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
+server, in its own temporary folder, and its own S3 server on a free port.
+
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
 
@@ -65,44 +71,79 @@ def pg_base(tmp_path_factory) -> str:
     postgres.stop(state)
 
 
-def new_database(pg_base: str, prefix: str = "t") -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+def _admin(pg_base: str, sql: str, params=None) -> None:
     conn = psycopg2.connect(pg_base)
     conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def _name(dsn: str) -> str:
+    return dsn.partition("?")[0].rsplit("/", 1)[1]
+
+
+def new_database(pg_base: str, prefix: str = "t", template: str | None = None) -> str:
+    """A database of its own: empty, or a copy of the template database ``template`` (a file copy on
+    the server, well under a second, where migrating and loading it again takes seconds)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _admin(pg_base, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return postgres.database_uri(pg_base, name)
+
+
+def freeze(pg_base: str, dsn: str) -> str:
+    """Make the database at ``dsn`` a template for :func:`new_database` and :func:`restore`; returns its
+    name. PostgreSQL copies a database only while nobody is connected to it, so the connections still
+    open to it (a pool of the step that built it) are closed and no new one is allowed."""
+    name = _name(dsn)
+    _admin(pg_base, f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+    _admin(pg_base, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    return name
+
+
+def restore(pg_base: str, template: str, dsn: str) -> None:
+    """Replace the database at ``dsn`` by a copy of ``template``, under the same name."""
+    name = _name(dsn)
+    _admin(pg_base, f'DROP DATABASE "{name}" WITH (FORCE)')
+    _admin(pg_base, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+_migrated: dict[str, str] = {}  # server -> its migrated template, built once per test process
+
+
+def migrated_template(pg_base: str) -> str:
+    """A template database migrated with reference data synced, built once per process (each xdist
+    worker has its own server): every ``warehouse`` is a copy of it instead of a migration of its own."""
+    if pg_base not in _migrated:
+        from bansos.warehouse import reference
+        from bansos.warehouse.database import migrate
+
+        dsn = new_database(pg_base, "tmpl")
+        migrate(dsn)
+        reference.sync(dsn, load_province("21"))
+        _migrated[pg_base] = freeze(pg_base, dsn)
+    return _migrated[pg_base]
 
 
 @contextmanager
 def pipeline_env(pg_base: str, tmp_path_factory, name: str):
     """For module-scoped fixtures: a migrated warehouse with reference data in a database of its own, a
     data root, and the environment the steps read; ``mp`` sets more variables for the same scope."""
-    from bansos.warehouse import reference
-    from bansos.warehouse.database import migrate
-
-    dsn = new_database(pg_base, name)
+    dsn = new_database(pg_base, name, template=migrated_template(pg_base))
     root = tmp_path_factory.mktemp(f"{name}_data")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
         mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
         mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
-        migrate(dsn)
-        reference.sync(dsn, load_province("21"))
         yield SimpleNamespace(dsn=dsn, root=root, mp=mp)
 
 
 @pytest.fixture
 def warehouse(pg_base) -> str:
-    """A migrated warehouse with reference data, in a database of its own."""
-    from bansos.warehouse import reference
-    from bansos.warehouse.database import migrate
-
-    dsn = new_database(pg_base, "wh")
-    migrate(dsn)
-    reference.sync(dsn, load_province("21"))
-    return dsn
+    """A migrated warehouse with reference data, in a database of its own (a copy of the migrated template)."""
+    return new_database(pg_base, "wh", template=migrated_template(pg_base))
 
 
 @pytest.fixture

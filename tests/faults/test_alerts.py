@@ -24,11 +24,9 @@ from bansos.domain.config import load_province
 from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import FULL_IDENTIFIER
 from bansos.orchestration import steps
-from bansos.warehouse import reference
-from bansos.warehouse.database import migrate
 from tests.alert import conftest as alert_fixtures
 from tests.alert.conftest import ALERT_ENV, Mailbox, free_port, smtp_conn, webhook_conn
-from tests.conftest import new_database
+from tests.conftest import migrated_template, new_database
 from tests.pipeline import land, query, run_branch, snapshot, source_file
 from tools.synthetic.defects import make_defective
 
@@ -89,9 +87,7 @@ def ledger_snapshot(dsn: str) -> list[tuple]:
 
 def clean_run(pg_base: str, monkeypatch, root, kepri2022, channels) -> tuple[dict, list]:
     """The same file through a warehouse of its own with every channel up: what the faulty run must equal."""
-    dsn = new_database(pg_base, "clean")
-    migrate(dsn)
-    reference.sync(dsn, load_province("21"))
+    dsn = new_database(pg_base, "clean", template=migrated_template(pg_base))
     with monkeypatch.context() as mp:
         mp.setenv("BANSOS_WAREHOUSE_URL", dsn)
         land_rejected(root, kepri2022)

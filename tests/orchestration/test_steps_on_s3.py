@@ -14,11 +14,8 @@ import time
 
 import pytest
 
-from bansos.domain.config import load_province
 from bansos.orchestration import steps
-from bansos.warehouse import reference
-from bansos.warehouse.database import migrate
-from tests.conftest import KEY, new_database
+from tests.conftest import KEY, migrated_template, new_database
 from tests.pipeline import KABKOTA, land, run_branch, source_file
 from tests.s3.landing import content_snapshot, land_s3, query
 
@@ -26,10 +23,7 @@ PERIODE = "2022-03"
 
 
 def fresh_warehouse(pg_base: str) -> str:
-    dsn = new_database(pg_base, "wh")
-    migrate(dsn)
-    reference.sync(dsn, load_province("21"))
-    return dsn
+    return new_database(pg_base, "wh", template=migrated_template(pg_base))
 
 
 def load_month(monkeypatch, dsn: str, root: str) -> dict:

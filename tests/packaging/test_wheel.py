@@ -11,6 +11,7 @@ about 10 s), in ``make test`` and ``make check`` (tier ``unit``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,10 @@ print(json.dumps({
 
 
 def _run(*cmd: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
+    # Not the caller's PYTHONPATH: with the checkout's src/ on it, the bansos_pipeline.egg-info an editable
+    # install leaves there tells pip the wheel is installed already, and pip installs nothing.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False)
     assert done.returncode == 0, f"{cmd}: {done.stderr[-3000:]}"
     return done.stdout
 
