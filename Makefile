@@ -44,7 +44,7 @@ test: $(STAMP)
 # each test's tier), on every core (pytest-xdist: each worker starts its own PostgreSQL and S3 server; a
 # test file stays on one worker, so its module fixtures are built once). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
-#   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (~90 s)
+#   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 CHECK_TIERS ?= not airflow and not e2e and not slow
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -250,7 +250,7 @@ def _stage_checked_facts(periode: str, kode: str, dsn: str) -> tuple[str, dict[s
     return merged["action"], {f: c for f, c in zip(FACTS, counts, strict=True) if c}
 
 
-@pytest.mark.slow  # 87 files staged and merged in order: about 90 s, left out of `make check`
+@pytest.mark.slow  # 87 files staged and merged in order (32 s idle): not in `make check`
 def test_the_synthetic_years_break_no_catalogue_rule(runtime_env, kepri2022, batam2023):
     """Every Kepri 2022 month in order, then Batam's 2023 BLT: no row of any file breaks a catalogue rule
     against the months merged before it, so the demo's 58,849 KK still load clean."""
