@@ -79,3 +79,12 @@ def test_each_province_s_dags_come_from_its_own_file(dagbag, config):
     assert set(alone.dags) == {f"bansos_monthly_{code}", f"bansos_publish_{code}"}
     for dag_id in alone.dags:
         assert Path(dagbag.dags[dag_id].fileloc) == dag_file
+
+
+def test_the_dag_processor_parses_the_province_files_only():
+    """The wiring modules are imported by the province files, not parsed as DAG files of their own."""
+    from airflow.utils.file import list_py_file_paths
+
+    parsed = sorted(Path(p).name for p in list_py_file_paths(str(ROOT / "dags")))
+    configs = sorted(PROVINCES_DIR.glob("*.toml"))
+    assert parsed == sorted(f"provinsi_{c.stem.replace('-', '_')}.py" for c in configs)
