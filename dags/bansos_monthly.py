@@ -13,7 +13,9 @@ extract skips the rest of its branch only; a rejected one is quarantined with it
 alerted. Once every branch is done, **integrity** looks across kab/kota (the same NIK paid by two
 kab/kota, one NIK in two households), **publish** refreshes the summary mart of the year and
 **report** says which kab/kota are loaded, missing or rejected, and alerts the missing ones after
-the province's deadline. A task that fails after its retries alerts too.
+the province's deadline. A task that fails after its retries alerts too. Last, **request_approval**
+starts the month's run of `bansos_approval_<province>` (the province signs the month there; this run
+does not wait for it, so a backfill never stalls behind approvals).
 
 Manual runs may set the `periode` param (`YYYY-MM`). Backfill a year with `airflow backfill create
 --dag-id bansos_monthly_21 --from-date 2022-01-01T00:00:00+07:00 --to-date 2022-12-31T00:00:00+07:00`.
@@ -39,7 +41,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos.alert.callbacks import on_run_failure, on_task_failure
 from bansos.domain.config import load_province
 from bansos.domain.handoff import from_xcom
-from bansos.orchestration import assets, steps
+from bansos.orchestration import approval, assets, steps
 from bansos.orchestration.waiting import LandingExtract
 
 # The last month the scheduler may schedule (ISO date; unset in production). The demo and the tests set
@@ -199,7 +201,9 @@ def build(province_code: str):
         published = publish(periode)
         reported = report(periode)
         branches >> checked >> published >> reported
-        [periode, registry, branches, checked, published, reported] >> fail_if_a_task_failed()
+        asked = approval.trigger(province.kode)  # after a successful publish and report only
+        [published, reported] >> asked
+        [periode, registry, branches, checked, published, reported, asked] >> fail_if_a_task_failed()
 
     return pipeline
 

@@ -1,12 +1,15 @@
-"""Kalimantan Timur (64): the province's two Airflow DAGs, `bansos_monthly_64` and `bansos_publish_64`.
+"""Kalimantan Timur (64): the province's three Airflow DAGs,
+`bansos_monthly_64`, `bansos_publish_64` and `bansos_approval_64`.
 
 Everything that differs between provinces is in `include/config/provinces/64-kalimantan-timur.toml` (kab/kota,
-time zone, deadline, programme catalogue); the steps are wired once, in `bansos_monthly.py` and
-`bansos_publish.py`. A new province is its config file and a copy of this file with its code.
+time zone, deadline, programme catalogue); the steps are wired once, in `bansos_monthly.py`,
+`bansos_publish.py` and `bansos_approval.py`. A new province is its config file and a copy of this file with its code.
 """
 
+import bansos_approval
 import bansos_monthly
 import bansos_publish
 
 monthly = bansos_monthly.build("64")()
 publish = bansos_publish.build("64")()
+approval = bansos_approval.build("64")()

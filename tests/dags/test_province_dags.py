@@ -37,9 +37,9 @@ def test_the_three_provinces_are_configured():
     assert load_province("61").programme("PKH").counting_unit == "households"
 
 
-def test_each_province_has_its_two_dags_and_no_import_errors(dagbag):
+def test_each_province_has_its_three_dags_and_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    expected = {f"bansos_{kind}_{code}" for code in CODES for kind in ("monthly", "publish")}
+    expected = {f"bansos_{kind}_{code}" for code in CODES for kind in ("monthly", "publish", "approval")}
     assert set(dagbag.dags) == expected
     # the demo's and end-to-end tests' ids (tools/devstack/demo.py) are Kepri's, unchanged
     assert {"bansos_monthly_21", "bansos_publish_21"} <= set(dagbag.dags)
@@ -67,7 +67,7 @@ def test_the_publish_dag_listens_to_the_province_s_own_mart_asset(dagbag, code):
 
 @pytest.mark.parametrize("config", sorted(PROVINCES_DIR.glob("*.toml")), ids=lambda p: p.stem)
 def test_each_province_s_dags_come_from_its_own_file(dagbag, config):
-    """One file per province: parsed alone it gives that province's two DAGs, recorded as coming from it
+    """One file per province: parsed alone it gives that province's three DAGs, recorded as coming from it
     (the file a worker parses again to run a task), and no other province's."""
     from airflow.dag_processing.dagbag import DagBag
 
@@ -76,7 +76,7 @@ def test_each_province_s_dags_come_from_its_own_file(dagbag, config):
     assert dag_file.exists(), f"{config.name} has no DAG file {dag_file.name}"
     alone = DagBag(dag_folder=str(dag_file))
     assert alone.import_errors == {}
-    assert set(alone.dags) == {f"bansos_monthly_{code}", f"bansos_publish_{code}"}
+    assert set(alone.dags) == {f"bansos_monthly_{code}", f"bansos_publish_{code}", f"bansos_approval_{code}"}
     for dag_id in alone.dags:
         assert Path(dagbag.dags[dag_id].fileloc) == dag_file
 
