@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import requests
 
@@ -103,3 +104,40 @@ class AirflowAPI:
             f"{dag_id}: runs not finished after {timeout}s: "
             + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs)
         )
+
+    def hitl_details(self, dag_id: str = "~", dag_run_id: str = "~", **filters) -> list[dict]:
+        """Human-in-the-loop requests (``response_received=False`` for the ones still waiting)."""
+        filters = {k: str(v).lower() if isinstance(v, bool) else v for k, v in filters.items()}
+        path = f"/dags/{quote(dag_id, safe='~')}/dagRuns/{quote(dag_run_id, safe='~')}/hitlDetails"
+        return self.get(path, limit=1000, **filters)["hitl_details"]
+
+    def answer_hitl(self, dag_id: str, run_id: str, task_id: str, chosen: list[str], params: dict,
+                    map_index: int = -1) -> dict:
+        """Answer a waiting Human-in-the-loop task (a second answer is refused with 409)."""
+        path = (f"/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}/taskInstances/"
+                f"{quote(task_id, safe='')}/{map_index}/hitlDetails")
+        return self.patch(path, {"chosen_options": chosen, "params_input": params})
+
+    def wait_hitl_waiting(self, dag_id: str, expected: int, timeout: float, run_ids=None) -> list[dict]:
+        """Wait until ``expected`` requests of ``dag_id`` (of ``run_ids`` if given) wait for an answer."""
+        deadline = time.monotonic() + timeout
+        waiting: list[dict] = []
+        while time.monotonic() < deadline:
+            waiting = [d for d in self.hitl_details(dag_id, response_received=False)
+                       if d["task_instance"]["state"] == "awaiting_input"
+                       and (run_ids is None or d["task_instance"]["dag_run_id"] in run_ids)]
+            if len(waiting) >= expected:
+                return waiting
+            time.sleep(1)
+        raise TimeoutError(f"{dag_id}: {len(waiting)} of {expected} requests waiting after {timeout}s")
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float) -> dict:
+        """Wait until one run is finished (success or failed); returns it."""
+        deadline = time.monotonic() + timeout
+        run: dict = {}
+        while time.monotonic() < deadline:
+            run = self.get(f"/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}")
+            if run["state"] in ("success", "failed"):
+                return run
+            time.sleep(1)
+        raise TimeoutError(f"{dag_id} {run_id} still {run.get('state')} after {timeout}s")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,8 @@ CORRECTION_KABKOTA, CORRECTION_PERIODE, CORRECTION_DEFECT = "21.71", "2022-12", 
 CORRECTION_RUN_ID = "koreksi_batam_2022_12"
 LATE_2022 = {("21.05", "2022-02"), ("21.05", "2022-07")}  # Anambas sent two months after the deadline
 PUBLISH_DAG_ID = f"bansos_publish_{PROVINCE}"
+APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
+APPROVER_REASON = "Angka 2022 diperiksa bidang data (checked by the data section)"
 
 
 def land(data_root: str, files_root: Path, landed_at=None) -> int:
@@ -126,7 +129,6 @@ def wait_for_publication(stack: stack_mod.Stack, after: str | None = None, timeo
     once a publish run queued after it has finished, nothing is left. Otherwise the wait gives a
     last event a few seconds to become a run.
     """
-    import time
 
     api = stack.api()
     deadline = time.monotonic() + timeout
@@ -182,6 +184,8 @@ def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float 
     """Backfill the twelve months of YEAR and wait for them; returns the runs."""
     api = stack.api()
     api.wait_for_dag(DAG_ID)
+    api.wait_for_dag(APPROVAL_DAG_ID)
+    api.patch(f"/dags/{APPROVAL_DAG_ID}", {"is_paused": False})  # each monthly run asks for its approval there
     api.patch(f"/dags/{DAG_ID}", {"is_paused": False})
     before = len(api.dag_runs(DAG_ID))
     api.backfill(DAG_ID, FROM_DATE, TO_DATE, reprocess=reprocess)
@@ -193,6 +197,69 @@ def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float 
         log.info("  runs: %s", ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
 
     return api.wait_runs_finished(DAG_ID, max(12, before), timeout=timeout, progress=progress)
+
+
+def periode_of(approval_run_id: str) -> str | None:
+    """The month of an approval run started by a monthly run (``approval__<periode>__<monthly run id>``)."""
+    parts = approval_run_id.split("__")
+    return parts[1] if len(parts) >= 3 and parts[0] == "approval" else None
+
+
+def unapproved_months(stack: stack_mod.Stack, year: int = YEAR) -> list[str]:
+    """The months of ``year`` with a merged kab/kota that is not final."""
+    from bansos.warehouse.database import connect
+
+    with connect(stack.warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT periode FROM core.kabkota_month_approval WHERE province = %s "
+                    "AND periode LIKE %s AND status <> 'final' ORDER BY 1", (PROVINCE, f"{year}-%"))
+        return [p for (p,) in cur.fetchall()]
+
+
+def answer(stack: stack_mod.Stack, run_id: str, option: str, held=(), reason: str = "") -> dict:
+    """Answer a month's waiting approval through REST API v2, as a data engineer's script would."""
+    from bansos.orchestration.approval import ANSWER_TASK_ID
+
+    params = {"held": sorted(held), "reason": reason, "channel": "rest"}
+    return stack.api().answer_hitl(APPROVAL_DAG_ID, run_id, ANSWER_TASK_ID, [option], params)
+
+
+def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 300) -> list[dict]:
+    """Approve ``months`` through the REST API: list the waiting requests (``hitlDetails``), answer "approve
+    all" for each, wait for the approval runs to record and refresh; returns those runs."""
+    from bansos.orchestration.approval import APPROVE_ALL
+
+    if not months:
+        return []
+    api = stack.api()
+    waiting: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while set(months) - set(waiting):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no approval request for {sorted(set(months) - set(waiting))} after {timeout}s")
+        for detail in api.hitl_details(APPROVAL_DAG_ID, response_received=False):
+            run_id = detail["task_instance"]["dag_run_id"]
+            periode = periode_of(run_id)
+            if periode in months and detail["task_instance"]["state"] == "awaiting_input":
+                waiting.setdefault(periode, run_id)
+        time.sleep(1)
+    for periode in months:
+        answer(stack, waiting[periode], APPROVE_ALL, reason=APPROVER_REASON)
+    return [api.wait_run(APPROVAL_DAG_ID, waiting[p], timeout=timeout) for p in months]
+
+
+def approval_history(stack: stack_mod.Stack, months: list[str]) -> list[str]:
+    """The approval history rows of ``months`` (core.approval), one line each."""
+    from bansos import approve
+
+    lines = ["approval_id  periode  decision            by      via   batches  held      at (UTC)"]
+    for periode in months:
+        for row in approve.history(stack.warehouse_url, PROVINCE, periode):
+            held = ",".join(row["held"] or []) or "-"
+            where = f"{periode} {row['kode_kabkota']}" if row["kode_kabkota"] else periode
+            lines.append(f"{row['approval_id']:>11}  {where:<7}  {row['decision']:<18}  {row['decided_by']:<6}  "
+                         f"{row['source']:<4}  {len(row['batch_ids']):>7}  {held:<8}  "
+                         f"{row['decided_at']:%Y-%m-%d %H:%M:%S}")
+    return lines
 
 
 def run(reprocess: str = "none") -> None:
@@ -208,6 +275,9 @@ def run(reprocess: str = "none") -> None:
     log.info("landed Kepri 2022 extracts (%s files new or changed)", changed)
     runs = run_year(stack, reprocess=reprocess)
     ok = [r for r in runs if r["state"] == "success" and r["run_type"] == "backfill"]
+    months = unapproved_months(stack)
+    log.info("approving %s months of %s through the REST API (hitlDetails)", len(months), YEAR)
+    approvals = approve_months(stack, months)
     log.info("landing a faulty correction from Kota Batam for December and running December again")
     land_faulty_correction(stack.data_root)
     correction = run_correction(stack)
@@ -220,6 +290,9 @@ def run(reprocess: str = "none") -> None:
         f"Airflow runs of {DAG_ID}: {len(ok)} monthly runs successful (backfill of {YEAR}), "
         f"correction run {correction['state']}"
     )
+    print(f"{APPROVAL_DAG_ID}: {sum(r['state'] == 'success' for r in approvals)} of {len(approvals)} months "
+          f"approved through the REST API now; months of {YEAR} not final: {unapproved_months(stack) or 'none'}")
+    print("\n".join(approval_history(stack, [f"{YEAR}-{m:02d}" for m in range(1, 13)])))
     print()
     print("\n".join(rejection_summary(stack)))
     print()
