@@ -483,3 +483,140 @@ def test_local_executor_on_a_folder_and_celery_on_s3_give_the_same_warehouse():
         "tables that differ (rows with the LocalExecutor on the folder, with Celery's two workers on S3): "
         f"{differ}"
     )
+
+
+# --- The province signs its months (issue 13), answered through REST API v2 as a data engineer would. On the
+# local-folder stack only (approving does not depend on where the landing area is), after the warehouse was
+# recorded for the comparison of the data roots. Each monthly run of the backfill started its month's run of
+# bansos_approval_21, which waits in awaiting_input (the monthly runs all succeeded meanwhile).
+
+def _approval_stack(stack) -> None:
+    if stack.data_root.startswith("s3://"):
+        pytest.skip("approval does not depend on the data root: checked on the local-folder stack")
+
+
+def _waiting_request(stack, periode: str, timeout: float = 300) -> dict:
+    """The waiting approval request the backfill's run of ``periode`` started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for detail in stack.api().hitl_details(demo.APPROVAL_DAG_ID, response_received=False):
+            ti = detail["task_instance"]
+            if demo.periode_of(ti["dag_run_id"]) == periode and ti["state"] == "awaiting_input":
+                return detail
+        time.sleep(2)
+    raise TimeoutError(f"no approval request waiting for {periode}")
+
+
+def _month_approval(stack, periode: str) -> dict[str, tuple[str, bool]]:
+    rows = query(stack.warehouse_url, "SELECT kode_kabkota, status, locked FROM core.kabkota_month_approval "
+                 "WHERE province = '21' AND periode = %s", (periode,))
+    return {kode: (status, locked) for kode, status, locked in rows}
+
+
+def _mart_status(stack, periode: str) -> dict[str, set[str]]:
+    """The approval_status of the month's rows of mart.distribution_summary, per kab/kota."""
+    rows = query(stack.warehouse_url, "SELECT DISTINCT kode_kabkota, approval_status FROM mart.distribution_summary "
+                 "WHERE province = '21' AND tahun = %s AND bulan = %s AND kode_kabkota IS NOT NULL",
+                 (int(periode[:4]), int(periode[5:])))
+    out: dict[str, set[str]] = {}
+    for kode, status in rows:
+        out.setdefault(kode, set()).add(status)
+    return out
+
+
+def _year_provisional(stack) -> tuple[str, int]:
+    """The yearly headline row: its approval_status and how many kab/kota-months it counts are not final."""
+    [(status, provisional)] = query(
+        stack.warehouse_url, "SELECT approval_status, provisional_months FROM mart.distribution_summary "
+        "WHERE province = '21' AND tahun = 2022 AND bulan IS NULL AND kode_kabkota IS NULL AND kode_program IS NULL")
+    return status, provisional
+
+
+def _history(stack, periode: str) -> list[tuple]:
+    return query(stack.warehouse_url, "SELECT decision, held, reason, decided_by, source, run_id, batch_ids "
+                 "FROM core.approval WHERE province = '21' AND periode = %s ORDER BY approval_id", (periode,))
+
+
+def _current_batches(stack, periode: str, without=()) -> list[int]:
+    rows = query(stack.warehouse_url, "SELECT kode_kabkota, current_batch_id FROM core.kabkota_month "
+                 "WHERE province = '21' AND periode = %s", (periode,))
+    return sorted(batch for kode, batch in rows if kode not in without)
+
+
+def test_approval_a_month_approved_through_rest_is_final_and_locked(stack, year_2022):
+    from bansos.orchestration.approval import APPROVE_ALL
+
+    _approval_stack(stack)
+    detail = _waiting_request(stack, "2022-01")
+    assert "2022-01" in detail["subject"]
+    for kode in KABKOTA:
+        assert f"| {kode} " in detail["body"], "the request shows every kab/kota"
+    assert not FULL_IDENTIFIER.search(detail["body"])
+    assert detail["options"] == ["Setujui semua (approve all)", "Setujui, tahan sebagian kab/kota (approve with held)",
+                                 "Tolak (reject)"]
+    _, provisional_before = _year_provisional(stack)
+    run_id = detail["task_instance"]["dag_run_id"]
+    demo.answer(stack, run_id, APPROVE_ALL)
+    assert stack.api().wait_run(demo.APPROVAL_DAG_ID, run_id, timeout=300)["state"] == "success"
+    assert _history(stack, "2022-01") == [
+        ("approved", [], "", "admin", "rest", run_id, _current_batches(stack, "2022-01"))]
+    assert _month_approval(stack, "2022-01") == dict.fromkeys(KABKOTA, ("final", True))
+    assert _mart_status(stack, "2022-01") == {kode: {"final"} for kode in KABKOTA}
+    assert _year_provisional(stack) == ("provisional", provisional_before - 7), "the year counts one month fewer"
+    with pytest.raises(requests.HTTPError) as second:  # one answer per request
+        demo.answer(stack, run_id, APPROVE_ALL)
+    assert second.value.response.status_code == 409
+
+
+def test_approval_a_month_approved_with_a_kabkota_held_back(stack, year_2022):
+    from bansos.orchestration.approval import APPROVE_WITH_HELD
+
+    _approval_stack(stack)
+    run_id = _waiting_request(stack, "2022-02")["task_instance"]["dag_run_id"]
+    _, provisional_before = _year_provisional(stack)
+    reason = "Anambas terlambat, angka diklarifikasi (late, being clarified)"
+    demo.answer(stack, run_id, APPROVE_WITH_HELD, held=["21.05"], reason=reason)
+    assert stack.api().wait_run(demo.APPROVAL_DAG_ID, run_id, timeout=300)["state"] == "success"
+    assert _history(stack, "2022-02") == [("approved_with_held", ["21.05"], reason, "admin", "rest", run_id,
+                                           _current_batches(stack, "2022-02", without=("21.05",)))]
+    states = _month_approval(stack, "2022-02")
+    assert states.pop("21.05") == ("held", False)
+    assert states == dict.fromkeys(set(KABKOTA) - {"21.05"}, ("final", True))
+    marts = _mart_status(stack, "2022-02")
+    assert marts.pop("21.05") == {"provisional"}
+    assert marts == {kode: {"final"} for kode in set(KABKOTA) - {"21.05"}}
+    assert _year_provisional(stack) == ("provisional", provisional_before - 6)
+
+
+def test_approval_a_rejected_month_stays_provisional(stack, year_2022):
+    from bansos.orchestration.approval import REJECT
+
+    _approval_stack(stack)
+    run_id = _waiting_request(stack, "2022-03")["task_instance"]["dag_run_id"]
+    _, provisional_before = _year_provisional(stack)
+    reason = "Rupiah BSKK Bintan tidak cocok dengan SP2D (does not match the payment orders)"
+    demo.answer(stack, run_id, REJECT, reason=reason)
+    assert stack.api().wait_run(demo.APPROVAL_DAG_ID, run_id, timeout=300)["state"] == "success"
+    assert _history(stack, "2022-03") == [
+        ("rejected", [], reason, "admin", "rest", run_id, _current_batches(stack, "2022-03"))]
+    assert _month_approval(stack, "2022-03") == dict.fromkeys(KABKOTA, ("provisional", False))
+    assert _mart_status(stack, "2022-03") == {kode: {"provisional"} for kode in KABKOTA}
+    assert _year_provisional(stack) == ("provisional", provisional_before)
+
+
+def test_approval_not_answered_in_time_is_alerted_and_never_approved(stack, year_2022):
+    _approval_stack(stack)
+    api = stack.api()
+    run_id = "timeout_2022_04"
+    api.trigger(demo.APPROVAL_DAG_ID, conf={"periode": "2022-04", "response_timeout_seconds": 5}, run_id=run_id)
+    run = api.wait_run(demo.APPROVAL_DAG_ID, run_id, timeout=300)
+    assert run["state"] == "failed", "a month nobody answered is not approved"
+    tis = {t["task_id"]: t["state"] for t in api.get(
+        f"/dags/{demo.APPROVAL_DAG_ID}/dagRuns/{run_id}/taskInstances")["task_instances"]}
+    assert tis == {"request": "success", "approve": "failed", "record": "upstream_failed",
+                   "refresh": "upstream_failed"}
+    assert _history(stack, "2022-04") == []
+    assert _month_approval(stack, "2022-04") == dict.fromkeys(KABKOTA, ("provisional", False))
+    alerts = [a for a in _outbox(stack, "task_failed") if a["periode"] == "2022-04"
+              and any(r["rule"] == "approval_timeout" for r in a["rules"])]
+    assert len(alerts) == 1 and "not approved within 5 seconds" in alerts[0]["summary"]
