@@ -19,7 +19,8 @@ from bansos.approve.__main__ import main as approve_cli
 from bansos.domain.handoff import Held, Validated, from_xcom, to_xcom
 from bansos.domain.privacy import FULL_IDENTIFIER
 from bansos.orchestration import steps
-from bansos.publish import marts
+from bansos.publish import marts, status
+from bansos.publish import report as report_mod
 from bansos.warehouse import sqlfiles
 from tests.conftest import pipeline_env
 from tests.pipeline import land, query, run_branch, source_file
@@ -93,6 +94,10 @@ def test_held_then_unlocked_then_merged(approved, capsys):
     again = from_xcom(run_branch("2022-05", KODE, run_id="again"))
     assert (again.state.value, again.submission_id) == ("held", held.submission_id)
     assert len(_held_alerts(dsn, "2022-05")) == 1
+    _shows(dsn, may="held", june="awaiting_approval")
+    assert steps.report("21", "2022-05")[KODE] == "held"
+    lines = report_mod.render("21", "2022-05", report_mod.period_status(dsn, "21", "2022-05"))
+    assert f"{KODE} " in lines and "held: month locked" in lines and "final" in lines
 
     assert approve_cli(["unlock", "--province", "21", "--periode", "2022-05", "--kabkota", KODE,
                         "--reason", "koreksi Tanjungpinang Mei", "--who", "data.engineer"]) == 0
@@ -110,6 +115,10 @@ def test_held_then_unlocked_then_merged(approved, capsys):
     decisions = [(r["decision"], r["kode_kabkota"], r["decided_by"]) for r in approve.history(dsn, "21", "2022-05")]
     assert decisions == [("approved", None, "kepala.dinas"), ("unlocked", KODE, "data.engineer")]
     assert len(_held_alerts(dsn, "2022-05")) == 1
+    _shows(dsn, may="awaiting_approval", june="awaiting_approval")
+    assert steps.report("21", "2022-05")[KODE] == "loaded"
+    [may] = [s for s in report_mod.period_status(dsn, "21", "2022-05") if s.kode == KODE]
+    assert may.approval == "awaiting approval"
 
     capsys.readouterr()  # the steps' log lines
     assert approve_cli(["history", "--province", "21", "--periode", "2022-05"]) == 0
@@ -117,6 +126,19 @@ def test_held_then_unlocked_then_merged(approved, capsys):
     lines = [line for line in out.splitlines()[1:] if line.strip()]
     assert len(lines) == 2 and " approved " in lines[0] and " unlocked " in lines[1]
     assert "koreksi Tanjungpinang Mei" in lines[1] and not FULL_IDENTIFIER.search(out)
+
+
+def _shows(dsn: str, may: str, june: str) -> None:
+    """The status page's May and June cells of Tanjungpinang carry these approval marks (timeliness unchanged)."""
+    matrix = status.completeness(dsn, "21", 2022)
+    cells = {bulan: matrix.cells[(KODE, bulan)] for bulan in (5, 6)}
+    assert {bulan: cell.mark for bulan, cell in cells.items()} == {5: may, 6: june}
+    assert all(cell.status in ("on_time", "late") for cell in cells.values())
+    page = status.page(dsn, ["21"], status.Links())
+    row = page.split(f'<tr data-kabkota="{KODE}">', 1)[1].split("</tr>", 1)[0]
+    assert f'data-approval="{may}"' in row and f'data-approval="{june}"' in row
+    assert ("held: month locked" in row) == (may == "held")
+    assert not FULL_IDENTIFIER.search(page)
 
 
 def test_unlocking_what_is_not_locked_is_refused(approved, capsys):
