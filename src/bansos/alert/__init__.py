@@ -39,8 +39,9 @@ Connections are read with ``airflow.sdk.Connection.get`` (so ``AIRFLOW_CONN_<ID>
 in tasks, tests and the demo alike); Airflow is imported only when an alert is sent.
 """
 
+from bansos.alert.approval import approval_overdue, overdue
 from bansos.alert.build import (
-    approval_overdue,
+    approval_overdue_alert,
     held_alert,
     integrity_alert,
     missing_alert,
@@ -55,6 +56,7 @@ from bansos.alert.ledger import deliver, notify, record, retry_pending
 from bansos.alert.message import Alert
 from bansos.alert.send import send_alert
 
-__all__ = ["Alert", "approval_overdue", "deliver", "held_alert", "integrity_alert", "missing_alert", "names",
-           "notify", "on_run_failure", "on_task_failure", "record", "rejected_alert", "retry_pending",
-           "run_failed_alert", "send_alert", "task_failed_alert", "task_log_url", "unlock_command", "warned_alert"]
+__all__ = ["Alert", "approval_overdue", "approval_overdue_alert", "deliver", "held_alert", "integrity_alert",
+           "missing_alert", "names", "notify", "on_run_failure", "on_task_failure", "overdue", "record",
+           "rejected_alert", "retry_pending", "run_failed_alert", "send_alert", "task_failed_alert", "task_log_url",
+           "unlock_command", "warned_alert"]

@@ -160,8 +160,8 @@ def held_alert(province: str, periode: str, kode_kabkota: str, submission_id: in
                  dedup_key=f"held:{submission_id}")
 
 
-def approval_overdue(province: str, periode: str, waited: timedelta | float, run_url: str | None = None,
-                     links: dict | None = None) -> Alert:
+def approval_overdue_alert(province: str, periode: str, waited: timedelta | float, run_url: str | None = None,
+                           links: dict | None = None) -> Alert:
     """A province-month not approved within the province's ``approval_timeout_hours``: the figures stay
     provisional. Never approves anything; one alert per province-month.
 
