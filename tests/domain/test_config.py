@@ -1,10 +1,15 @@
-"""Province settings read from TOML: the correction list's cap, with its default."""
+"""Province settings read from TOML: the correction list's cap and the approval timeout, with their defaults."""
 
 from __future__ import annotations
 
 import pytest
 
-from bansos.domain.config import DEFAULT_CORRECTION_MAX_ROWS, PROVINCES_DIR, load_province
+from bansos.domain.config import (
+    DEFAULT_APPROVAL_TIMEOUT_HOURS,
+    DEFAULT_CORRECTION_MAX_ROWS,
+    PROVINCES_DIR,
+    load_province,
+)
 
 
 def _province(tmp_path, extra: str = "") -> str:
@@ -29,6 +34,24 @@ def test_a_province_may_set_its_own_cap(tmp_path):
 def test_a_cap_below_one_is_refused(tmp_path):
     with pytest.raises(ValueError, match="correction_max_rows"):
         load_province("21", _province(tmp_path, "correction_max_rows = 0\n"))
+
+
+def test_the_approval_timeout_is_a_province_setting_with_a_default(tmp_path):
+    assert load_province("21").approval_timeout_hours == 336
+    assert load_province("61").approval_timeout_hours == DEFAULT_APPROVAL_TIMEOUT_HOURS == 336
+    text = (PROVINCES_DIR / "21-kepulauan-riau.toml").read_text(encoding="utf-8")
+
+    def variant(name: str, replacement: str):
+        folder = tmp_path / name  # load_province caches by folder
+        folder.mkdir()
+        (folder / "21-test.toml").write_text(text.replace("approval_timeout_hours = 336\n", replacement),
+                                             encoding="utf-8")
+        return load_province("21", folder)
+
+    assert variant("three_days", "approval_timeout_hours = 72\n").approval_timeout_hours == 72
+    assert variant("unset", "").approval_timeout_hours == DEFAULT_APPROVAL_TIMEOUT_HOURS
+    with pytest.raises(ValueError, match="approval_timeout_hours"):
+        variant("zero", "approval_timeout_hours = 0\n")
 
 
 def test_a_programme_counts_households_unless_its_province_says_persons():

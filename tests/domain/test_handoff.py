@@ -12,6 +12,7 @@ from bansos.domain.handoff import (
     KINDS,
     BranchState,
     Found,
+    Held,
     Merged,
     Rejected,
     Skipped,
@@ -46,6 +47,10 @@ EVERY_HANDOFF = [
     Rejected(**BRANCH, submission_id=7, reasons=REASONS, rows=1200, alerted={"email": True, "outbox": False}),
     Rejected(**BRANCH, submission_id=8, reasons=(RuleOutcome(rule="ragged_rows", severity="error",
                                                              description="Baris 4: jumlah kolom."),)),
+    Found(**BRANCH, state=BranchState.HELD, submission_id=7),
+    Held(**BRANCH, submission_id=7, rows=1200, approved_batch_id=3, warnings=("nik_region_other_kabkota",),
+         alerted={"outbox": True}),
+    Held(**BRANCH, submission_id=8),
     Skipped(**BRANCH, submission_id=7, reason="held by run scheduled__2022-04-01T02:00:00+07:00"),
 ]
 
@@ -80,6 +85,14 @@ def test_the_json_keeps_the_keys_the_dag_and_its_tests_read():
 def test_only_process_goes_on():
     assert [h.goes_on for h in EVERY_HANDOFF] == [h.state is BranchState.PROCESS for h in EVERY_HANDOFF]
     assert Found(**BRANCH, state=BranchState.MISSING).ending() == "21.71 2022-03: missing"
+    assert Held(**BRANCH, submission_id=8).ending() == "21.71 2022-03: held: month locked (submission 8)"
+
+
+def test_a_held_correction_travels_as_its_own_kind():
+    held = to_xcom(Held(**BRANCH, submission_id=8, rows=10))
+    assert (held["kind"], held["action"], held["submission_id"], held["rows"]) == ("held", "held", 8, 10)
+    with pytest.raises(ValueError, match="a Merged hand-off cannot be 'held'"):
+        Merged(**BRANCH, state=BranchState.HELD, submission_id=8, batch_id=None, rows=0)
 
 
 def test_an_unknown_kind_is_a_clear_error():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from bansos.alert.message import Alert
 from bansos.domain.config import load_province
@@ -123,3 +123,65 @@ def integrity_alert(province: str, periode: str, findings: Sequence[RuleOutcome]
                  periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
                  rules=[f.to_dict() for f in findings],
                  links=_links(links), details=list(details or []))
+
+
+def unlock_command(province: str, periode: str, kode_kabkota: str | None = None) -> str:
+    """The CLI command that unlocks an approved month (or one kab/kota of it), for an alert to quote."""
+    kabkota = f" --kabkota {kode_kabkota}" if kode_kabkota else ""
+    return (f'python -m bansos.approve unlock --province {province} --periode {periode}{kabkota} '
+            '--reason "..." --who NAMA')
+
+
+def held_alert(province: str, periode: str, kode_kabkota: str, submission_id: int,
+               approved_batch_id: int | None = None, links: dict | None = None) -> Alert:
+    """A correction for an approved (locked) kab/kota-month: validated, archived, not merged; it waits for an unlock.
+
+    One alert per held submission (its dedup key); names the kab/kota, the month and how to unlock, never the
+    file's name (a file name can hold a NIK).
+    """
+    province_name, kabkota_name = names(province, kode_kabkota)
+    who = kabkota_name or kode_kabkota
+    summary = (f"Koreksi dari {who} untuk periode {periode} lolos validasi tetapi DITAHAN: bulan ini sudah "
+               "disetujui dan terkunci, angka yang disetujui tetap berlaku. Buka kunci untuk memprosesnya. "
+               f"(A valid correction for {periode} is held: the month is approved and locked; the approved "
+               "figures stand. Unlock it to have the correction merged.)")
+    rule = RuleOutcome(rule="month_locked", severity="warning", count=1,
+                       description="Bulan sudah disetujui; koreksi menunggu buka kunci. "
+                                   "(The month is approved; the correction waits for an unlock.)")
+    details = [f"Submission: {submission_id}"]
+    if approved_batch_id is not None:
+        details.append(f"Batch yang disetujui (approved batch, stays loaded): {approved_batch_id}")
+    details += [f"Buka kunci (unlock): {unlock_command(province, periode, kode_kabkota)}",
+                f"Lalu jalankan ulang bulan {periode} (then re-run the month): the held correction is merged "
+                "and the month needs approval again."]
+    return Alert(kind="held", severity="warning", province=province, province_name=province_name,
+                 periode=periode, kode_kabkota=kode_kabkota, kabkota_name=kabkota_name, summary=summary,
+                 rules=[rule.to_dict()], links=_links(links), details=details,
+                 dedup_key=f"held:{submission_id}")
+
+
+def approval_overdue_alert(province: str, periode: str, waited: timedelta | float, run_url: str | None = None,
+                           links: dict | None = None) -> Alert:
+    """A province-month not approved within the province's ``approval_timeout_hours``: the figures stay
+    provisional. Never approves anything; one alert per province-month.
+
+    ``waited``: how long the request has waited (a ``timedelta`` or hours); ``run_url``: the run whose approval
+    step waits (the approver answers there, under Required Actions, or through the REST API).
+    """
+    hours = waited.total_seconds() / 3600 if isinstance(waited, timedelta) else float(waited)
+    days = hours / 24
+    province_name, _ = names(province, None)
+    summary = (f"Periode {periode} belum disetujui setelah {days:.1f} hari ({hours:.0f} jam); angkanya tetap "
+               "sementara (provisional) dan tidak disetujui otomatis. "
+               f"(Month {periode} not approved after {days:.1f} days; its figures stay provisional, "
+               "never approved automatically.)")
+    rule = RuleOutcome(rule="approval_timeout", severity="warning", count=1,
+                       description=f"Menunggu persetujuan {hours:.0f} jam (waiting for approval {hours:.0f} h).")
+    out_links = dict(links or {})
+    if run_url:
+        out_links.setdefault("Airflow run (Required Actions)", run_url)
+    return Alert(kind="approval_overdue", severity="warning", province=province, province_name=province_name,
+                 periode=periode, summary=summary, rules=[rule.to_dict()], links=_links(out_links),
+                 details=["Setujui atau tolak di Airflow (Required Actions) atau lewat REST API; "
+                          "approve or reject in Airflow (Required Actions) or through the REST API."],
+                 dedup_key=f"approval_overdue:{province}:{periode}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("rejected", "warned", "missing", "task_failed", "run_failed", "integrity")
+KINDS = ("rejected", "warned", "missing", "task_failed", "run_failed", "integrity", "held", "approval_overdue")
 SEVERITIES = ("error", "warning")
 
 # Titles in the office's language, with the English meaning beside, as the rule descriptions do.
@@ -21,9 +21,12 @@ TITLES = {
     "task_failed": "Task GAGAL (task failed after its retries)",
     "run_failed": "Run GAGAL (a run of the pipeline failed)",
     "integrity": "Temuan integritas lintas kab/kota (cross-kab/kota integrity finding)",
+    "held": "Koreksi DITAHAN: bulan terkunci (correction held: month locked)",
+    "approval_overdue": "Persetujuan TERLAMBAT (month not approved in time)",
 }
 SHORT_TITLES = {"rejected": "DITOLAK", "warned": "PERINGATAN", "missing": "BELUM DITERIMA", "task_failed": "TASK GAGAL",
-                "run_failed": "RUN GAGAL", "integrity": "PERINGATAN INTEGRITAS"}
+                "run_failed": "RUN GAGAL", "integrity": "PERINGATAN INTEGRITAS",
+                "held": "DITAHAN", "approval_overdue": "BELUM DISETUJUI"}
 
 
 @dataclass

@@ -145,3 +145,20 @@ def history(dsn: str, province: str, periode: str) -> list[dict]:
         cur.execute(sqlfiles.read("approve/history.sql"), {"province": province, "periode": periode})
         names = [c.name for c in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def province_history(dsn: str, province: str, periode: str | None = None) -> list[dict]:
+    """The province's approval history (one month when ``periode`` is given), by month then oldest first."""
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sqlfiles.read("approve/province_history.sql"), {"province": province, "periode": periode})
+        names = [c.name for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def held_submissions(dsn: str, province: str, periode: str, kode_kabkota: str | None = None) -> list[dict]:
+    """The corrections of the month answered "held: month locked" and not processed since (ids and counts)."""
+    params = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
+    with connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(sqlfiles.read("approve/held_submissions.sql"), params)
+        names = [c.name for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

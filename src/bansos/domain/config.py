@@ -17,6 +17,8 @@ PROVINCES_DIR = CONFIG_DIR / "provinces"
 # Rows a correction list shows at most when the province sets none: a kab/kota office works through a
 # few thousand lines; beyond that the list states the total and the file has a systematic fault.
 DEFAULT_CORRECTION_MAX_ROWS = 5000
+# How long a month's approval may wait before the province is alerted (issue 13): 14 days. Never approves.
+DEFAULT_APPROVAL_TIMEOUT_HOURS = 336
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Province:
     # the reasons (alasan) the province's exclusion registry may give, [exclusions] alasan in the TOML
     exclusion_reasons: tuple[str, ...] = ("meninggal", "pindah")
     correction_max_rows: int = DEFAULT_CORRECTION_MAX_ROWS
+    # hours a month's approval request may wait before an "approval_overdue" alert; never a silent approval
+    approval_timeout_hours: int = DEFAULT_APPROVAL_TIMEOUT_HOURS
 
     def kabkota_by_code(self, kode: str) -> KabKota:
         for kk in self.kabkota:
@@ -149,6 +153,9 @@ def _parse(path: Path) -> Province:
     correction_max_rows = int(prov.get("correction_max_rows", DEFAULT_CORRECTION_MAX_ROWS))
     if correction_max_rows < 1:
         raise ValueError(f"{path.name}: correction_max_rows must be at least 1, not {correction_max_rows}")
+    approval_timeout_hours = int(prov.get("approval_timeout_hours", DEFAULT_APPROVAL_TIMEOUT_HOURS))
+    if approval_timeout_hours < 1:
+        raise ValueError(f"{path.name}: approval_timeout_hours must be at least 1, not {approval_timeout_hours}")
     return Province(
         kode=prov["kode"],
         nama=prov["nama"],
@@ -158,6 +165,7 @@ def _parse(path: Path) -> Province:
         programmes=programmes,
         exclusion_reasons=tuple(r.lower() for r in raw.get("exclusions", {}).get("alasan", ("meninggal", "pindah"))),
         correction_max_rows=correction_max_rows,
+        approval_timeout_hours=approval_timeout_hours,
     )
 
 

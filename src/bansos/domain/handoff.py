@@ -2,7 +2,7 @@
 
 A branch runs extract and stage (one task), then validate, then merge. Each step returns one of
 :class:`Found`, :class:`Staged`, :class:`Validated` or :class:`Merged`, or ends the branch with
-:class:`Rejected` or :class:`Skipped`; its ``state`` (:class:`BranchState`) says whether the next
+:class:`Rejected`, :class:`Held` or :class:`Skipped`; its ``state`` (:class:`BranchState`) says whether the next
 step goes on (``process``) or how the branch ended. Only :attr:`Handoff.goes_on` decides that.
 
 Between tasks a hand-off travels as a small JSON object made by :func:`to_xcom` and read back by
@@ -28,6 +28,7 @@ class BranchState(StrEnum):
     REJECTED = "rejected"  # quarantined with its reasons and alerted
     LOADED = "loaded"  # merged: the kab/kota-month's new batch
     STALE = "stale"  # landed before the batch already loaded: kept as history only
+    HELD = "held"  # validated, but an approval locks the kab/kota-month: waits for an unlock (issue 13)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,13 +63,15 @@ class Handoff:
 
 @dataclass(frozen=True, kw_only=True)
 class Found(Handoff):
-    """Extract's output: the kab/kota-month's newest submission, or nothing (``missing``).
+    """Extract's output: the kab/kota-month's newest submission, or nothing (``missing``); ``held`` when the
+    newest is a correction held earlier and its month is still locked (nothing to do until an unlock).
 
     ``unread``: other new submissions of the month in a format the pipeline does not read (a PDF beside
     the extract, an old ``.xls``); the stage rejects each before it stages the month's file.
     """
 
-    STATES: ClassVar = frozenset({BranchState.PROCESS, BranchState.UNCHANGED, BranchState.MISSING})
+    STATES: ClassVar = frozenset({BranchState.PROCESS, BranchState.UNCHANGED, BranchState.MISSING,
+                                  BranchState.HELD})
 
     submission_id: int | None = None
     waited: str | None = None  # "arrived" or "deadline", when the branch waited for its file
@@ -124,6 +127,25 @@ class Rejected(Handoff):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Held(Handoff):
+    """Merge's answer for a locked month: the accepted correction is archived and validated but not merged; it
+    waits as "held: month locked" until an unlock (``approved_batch_id``: the approved batch that stays loaded)."""
+
+    STATES: ClassVar = frozenset({BranchState.HELD})
+    REASON: ClassVar[str] = "held: month locked"
+
+    state: BranchState = BranchState.HELD
+    submission_id: int
+    rows: int | None = None
+    approved_batch_id: int | None = None
+    warnings: tuple[str, ...] = ()
+    alerted: dict[str, bool] | None = None
+
+    def ending(self) -> str:
+        return f"{self.kode_kabkota} {self.periode}: {self.REASON} (submission {self.submission_id})"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Skipped(Handoff):
     """This run leaves the submission: ``reason`` says which run holds it or what decided it."""
 
@@ -135,7 +157,7 @@ class Skipped(Handoff):
 
 
 KINDS: dict[str, type[Handoff]] = {cls.__name__.lower(): cls for cls in (Found, Staged, Validated, Merged,
-                                                                          Rejected, Skipped)}
+                                                                          Rejected, Held, Skipped)}
 
 
 def to_xcom(handoff: Handoff) -> dict:

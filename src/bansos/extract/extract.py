@@ -12,7 +12,9 @@ ones are kept as superseded. A file in a format it does not read (an old ``.xls`
 ``.txt`` of binary data) never takes the month's place and never supersedes a readable one, so a
 cover letter sent beside the extract costs nothing: it is handed on in ``unread`` and the stage
 rejects it, quarantined and alerted with what to send instead. When no readable file is new, the
-newest unread one is the month's submission, so the branch goes on to reject it.
+newest unread one is the month's submission, so the branch goes on to reject it. A correction held
+because its month was approved (locked, :mod:`bansos.approve`) is found again: ``held`` while the month
+stays locked, processed once it is unlocked.
 
 What an operating system or an editor leaves in a folder (``Thumbs.db``, ``desktop.ini``, Office's
 ``~$`` lock files; names starting with ``.`` the store does not list at all) is no submission
@@ -75,7 +77,7 @@ class ExtractResult:
     """The kab/kota-month's newest submission and where its copy is archived (the task hands on its id only)."""
 
     kode_kabkota: str
-    action: BranchState  # process, unchanged or missing
+    action: BranchState  # process, unchanged, missing, or held (a held correction whose month is still locked)
     submission_id: int | None = None
     file_name: str | None = None
     sha256: str | None = None
@@ -273,9 +275,17 @@ def find_and_archive(dsn: str, store: Store, *, province: str, periode: str, kod
         log.warning("%s %s: %s is in a format the pipeline does not read; it is rejected", kode_kabkota, periode,
                     r.name)
     for r in read[:-1]:
-        if r.status == "received":  # landed before a newer file and never processed
+        if r.status in ("received", "held"):  # landed before a newer file and never processed (or merged)
             set_status(dsn, r.submission_id, "superseded", reasons=[{"rule": "superseded_on_arrival"}])
     month = read[-1] if read else None
+    if month is not None and month.status == "held":  # a correction for a locked month: processed once unlocked
+        from bansos.approve import is_locked
+
+        if is_locked(dsn, province, periode, kode_kabkota):
+            log.info("%s %s: submission %s is held: month locked; it is merged after an unlock", kode_kabkota,
+                     periode, month.submission_id)
+            return _result(kode_kabkota, BranchState.HELD, month, unread)
+        return _result(kode_kabkota, BranchState.PROCESS, month, unread)
     if month is not None and month.status in ("received", "staged", "superseded"):
         return _result(kode_kabkota, BranchState.PROCESS, month, unread)
     if unread:  # nothing readable to process: the newest unread file is the month's, the branch rejects it

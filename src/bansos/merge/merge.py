@@ -11,6 +11,12 @@ holds the submission's claim and the submission is ``staged`` (else another run 
 skip, nothing written), and the checked staging table holds exactly the rows stage recorded (else
 :class:`~bansos.stage.stage.StagingLost`: the task fails and its retry re-stages from the archive). An
 empty table left by a crash (staging is UNLOGGED) never becomes an empty batch.
+
+An approved kab/kota-month is locked (issue 13, :mod:`bansos.approve`): in the same transaction, under the
+approval's advisory lock taken shared (a decision takes it exclusive), the merge asks whether an approval
+locks the month; if so the submission is answered ``held`` (its alert recorded with it) and nothing is
+merged, so a correction and an approval never race: either the approval sees the merged batch, or the merge
+sees the approval.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MergeResult:
-    action: BranchState  # loaded, unchanged, stale or skipped (another run holds or decided the submission)
+    action: BranchState  # loaded, unchanged, stale, held (month locked) or skipped (another run holds or decided it)
     batch_id: int | None
     rows: int
     replaced_batch_id: int | None = None
+    alert_id: int | None = None  # held: the alert recorded with the answer, for the caller to deliver
 
 
 def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) -> None:
@@ -46,13 +53,28 @@ def _check_staged(cur, submission_id: int, run_id: str, recorded: int | None) ->
         )
 
 
+def _hold(cur, submission_id: int, run_id: str, rows: int, approved_batch: int | None, where: dict) -> MergeResult:
+    """Answer the submission "held: month locked" and record its alert, in the merge's transaction."""
+    from bansos.alert import held_alert, record
+
+    reason = {"rule": "month_locked", "severity": "warning", "approved_batch_id": approved_batch,
+              "description": "held: month locked (the kab/kota-month is approved; unlock it to merge)"}
+    submissions.set_status(None, submission_id, "held", reasons=[reason], run_id=run_id, cur=cur)
+    alert_id = record(cur, held_alert(where["province"], where["periode"], where["kode_kabkota"], submission_id,
+                                      approved_batch))
+    log.warning("%s %s: submission %s held: month locked (approved batch %s stays loaded); unlock to merge it",
+                where["kode_kabkota"], where["periode"], submission_id, approved_batch)
+    return MergeResult(BranchState.HELD, approved_batch, rows, alert_id=alert_id)
+
+
 def merge_submission(
     dsn: str, *, submission_id: int, province: str, periode: str, kode_kabkota: str, key: bytes, run_id: str
 ) -> MergeResult:
     """Replace the kab/kota-month with this submission in one transaction, as a new batch.
 
     ``unchanged`` when it is already the current one, ``skipped`` when another run holds its claim,
-    ``stale`` when a later-landed file is loaded; raises :class:`~bansos.stage.stage.StagingLost` when
+    ``stale`` when a later-landed file is loaded, ``held`` when an approval locks the month (``batch_id`` is
+    then the approved batch, which stays); raises :class:`~bansos.stage.stage.StagingLost` when
     the checked table does not hold the rows stage recorded.
     """
     params = {
@@ -81,6 +103,10 @@ def merge_submission(
             )
             submissions.set_status(dsn, submission_id, "superseded", run_id=run_id, cur=cur)
             return MergeResult(BranchState.STALE, None, 0)
+        sqlfiles.run_script(cur, sqlfiles.read("merge/month_locked.sql"), params)
+        locked, approved_batch = cur.fetchone()
+        if locked:
+            return _hold(cur, submission_id, run_id, recorded, approved_batch, params)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
             sqlfiles.run_script(

@@ -29,6 +29,7 @@ from bansos.domain.handoff import (
     BranchState,
     Found,
     Handoff,
+    Held,
     Merged,
     Rejected,
     Skipped,
@@ -324,8 +325,13 @@ def validate_staged(staged: Staged, run_id: str) -> Validated | Rejected | Skipp
     return Validated(**vars(staged), warnings=tuple(r.rule for r in verdict.failed_warnings))
 
 
-def merge_validated(validated: Validated, run_id: str) -> Merged | Skipped:
-    """Merge the accepted submission as the kab/kota-month's batch; a submission this run no longer holds is skipped."""
+def merge_validated(validated: Validated, run_id: str) -> Merged | Held | Skipped:
+    """Merge the accepted submission as the kab/kota-month's batch; a submission this run no longer holds is skipped.
+
+    When an approval locks the kab/kota-month (:mod:`bansos.approve`), the correction is not merged: it stays
+    archived and validated, answered "held: month locked" and alerted once (:class:`Held`, a skip); after an
+    unlock the next run of the month finds it again and merges it.
+    """
     dsn = runtime.warehouse_dsn()
     if not _still_staged(dsn, validated, run_id):
         return _skip(dsn, validated, run_id)
@@ -339,6 +345,10 @@ def merge_validated(validated: Validated, run_id: str) -> Merged | Skipped:
     if result.action is BranchState.SKIPPED:
         return _skip(dsn, validated, run_id)
     stage_mod.drop_staging(dsn, validated.submission_id, run_id)
+    if result.action is BranchState.HELD:
+        sent = deliver(dsn, result.alert_id)
+        return Held(**_branch(validated), submission_id=validated.submission_id, rows=result.rows,
+                    approved_batch_id=result.batch_id, warnings=validated.warnings, alerted=sent)
     return Merged(**_branch(validated), state=result.action, submission_id=validated.submission_id,
                   batch_id=result.batch_id, rows=result.rows, replaced_batch_id=result.replaced_batch_id,
                   warnings=validated.warnings)

@@ -27,8 +27,9 @@ from bansos.warehouse.database import connect
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # The states of a kab/kota-month (mart.submission_completeness.status), in the legend's order, with the
-# label and the colour the page shows. "awaiting_approval" is the place issue 13's approval step fills: a
-# month merged but not yet approved by the province (no query produces it yet).
+# label and the colour the page shows. "awaiting_approval" and "held" are not states of their own: they mark a
+# merged cell (its timeliness stays its status) that the province has not approved yet (provisional, or held back
+# by the approver), or for which a correction waits because the approved month is locked (issue 13).
 STATES = {
     "on_time": ("on time", "#2e7d32"),
     "late": ("late", "#f9a825"),
@@ -38,6 +39,13 @@ STATES = {
     "missing": ("missing", "#616161"),
     "not_due": ("not yet due", "#e0e0e0"),
 }
+# The approval marks on a merged cell (``data-approval``), drawn as the cell's outline in these colours.
+APPROVAL = {
+    "awaiting_approval": ("awaiting approval", "#1565c0"),
+    "held": ("held: month locked", "#ef6c00"),
+}
+# core.kabkota_month_approval.status -> the mark; "final" has none (the figures are signed).
+APPROVAL_MARK = {"provisional": "awaiting_approval", "held": "awaiting_approval", "final": None}
 # Which task's log tells why a branch ended as it did: validate logs the failed rules of a rejected file.
 LOG_TASK_ID = "kabkota.validate"
 FAILURES_LIMIT = 20
@@ -51,6 +59,15 @@ class Cell:
     submissions: int
     rejected_submissions: int
     loaded_rows: int | None
+    approval: str | None = None  # core.kabkota_month_approval.status: final, provisional, held; None: not merged
+    held_submissions: int = 0  # corrections waiting as "held: month locked"
+
+    @property
+    def mark(self) -> str | None:
+        """The cell's approval mark: ``held`` (a correction waits), ``awaiting_approval``, or None (final/none)."""
+        if self.held_submissions:
+            return "held"
+        return APPROVAL_MARK.get(self.approval) if self.approval else None
 
 
 @dataclass(frozen=True)
@@ -113,9 +130,9 @@ def completeness(dsn: str, province: str, tahun: int) -> Matrix:
         rows = cur.fetchall()
     kabkota: dict[str, str] = {}
     cells = {}
-    for kode, nama, bulan, _periode, status, label, days_late, subs, rejected, loaded, _as_of in rows:
+    for kode, nama, bulan, _periode, status, label, days_late, subs, rejected, loaded, approval, held, _as_of in rows:
         kabkota.setdefault(kode, nama)
-        cells[(kode, int(bulan))] = Cell(status, label, days_late, subs, rejected, loaded)
+        cells[(kode, int(bulan))] = Cell(status, label, days_late, subs, rejected, loaded, approval, int(held or 0))
     as_of = rows[0][-1] if rows else None
     return Matrix(province, int(tahun), as_of, list(kabkota.items()), cells)
 
@@ -159,11 +176,13 @@ def _e(value) -> str:
 
 def _legend() -> str:
     items = "".join(
-        f'<li><span class="sw s-{_e(key)}"></span>{_e(label)}'
-        + (" <em>(issue 13: the approval step)</em>" if key == "awaiting_approval" else "")
+        f'<li><span class="sw {"ap" if key == "awaiting_approval" else "s"}-{_e(key)}"></span>{_e(label)}'
+        + (" <em>(merged, not yet approved by the province: outlined)</em>" if key == "awaiting_approval" else "")
         + "</li>"
         for key, (label, _) in STATES.items()
     )
+    items += (f'<li><span class="sw ap-held"></span>{_e(APPROVAL["held"][0])} <em>(a correction waits for an '
+              "unlock: python -m bansos.approve unlock)</em></li>")
     return f'<ul class="legend">{items}<li><span class="mark">&#x2020;</span> a later file was rejected</li></ul>'
 
 
@@ -183,7 +202,17 @@ def _cell(cell: Cell | None) -> str:
     if cell.rejected_submissions and cell.status != "rejected":
         mark = '<span class="mark">&#x2020;</span>'
         title += f", {cell.rejected_submissions} rejected"
-    return f'<td class="s-{_e(cell.status)}" title="{_e(title)}" data-status="{_e(cell.status)}">{_e(text)}{mark}</td>'
+    if cell.approval == "final":
+        title += ", approved (final)"
+    approval, classes = "", f"s-{cell.status}"
+    if (key := cell.mark) is not None:
+        what = APPROVAL[key][0]
+        title += f", {what}" + (f" ({cell.held_submissions} correction(s) wait for an unlock)" if key == "held"
+                                else "")
+        approval = f'<br><small class="ap">{_e(what)}</small>'
+        classes += f" ap-{key}"
+    return (f'<td class="{_e(classes)}" title="{_e(title)}" data-status="{_e(cell.status)}" '
+            f'data-approval="{_e(cell.mark or cell.approval or "")}">{_e(text)}{mark}{approval}</td>')
 
 
 def render_matrix(matrix: Matrix) -> str:
@@ -234,11 +263,11 @@ th.kk{text-align:left;white-space:nowrap}td{font-size:12px;white-space:nowrap}
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
 .sw{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle;border:1px solid #999}
 .mark{color:#c62828;font-weight:bold;margin-left:.2rem}.note{color:#555;font-size:12px}
-.links a{margin-right:.5rem}
+.links a{margin-right:.5rem}.ap{font-size:10px}
 """ + "".join(
     f".s-{key}{{background:{colour};color:{'#222' if key in ('late', 'not_due') else '#fff'}}}"
     for key, (_, colour) in STATES.items()
-)
+) + "".join(f".ap-{key}{{outline:3px solid {colour};outline-offset:-3px}}" for key, (_, colour) in APPROVAL.items())
 
 
 def render_page(sections: list[tuple[str, str, Matrix | None, list[Failure]]], links: Links) -> str:

@@ -1,4 +1,5 @@
-"""The life of one received file: received -> staged -> accepted or rejected (-> superseded).
+"""The life of one received file: received -> staged -> accepted or rejected (-> superseded); or held while its
+kab/kota-month is locked by an approval (held -> staged again once unlocked).
 
 ``raw.submission`` is the ledger of everything kab/kota offices sent: where it came from, its
 checksum, where its byte-for-byte copy is archived and what became of it.
@@ -26,7 +27,8 @@ EXPECTED_FROM = {
     "staged": ("staged",),
     "accepted": ("staged",),
     "rejected": ("staged",),
-    "superseded": ("received", "staged"),
+    "superseded": ("received", "staged", "held"),
+    "held": ("staged",),
 }
 DEFAULT_LEASE_MINUTES = 120
 
