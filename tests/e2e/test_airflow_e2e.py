@@ -617,6 +617,54 @@ def test_approval_not_answered_in_time_is_alerted_and_never_approved(stack, year
                    "refresh": "upstream_failed"}
     assert _history(stack, "2022-04") == []
     assert _month_approval(stack, "2022-04") == dict.fromkeys(KABKOTA, ("provisional", False))
-    alerts = [a for a in _outbox(stack, "task_failed") if a["periode"] == "2022-04"
-              and any(r["rule"] == "approval_timeout" for r in a["rules"])]
-    assert len(alerts) == 1 and "not approved within 5 seconds" in alerts[0]["summary"]
+    alerts = [a for a in _outbox(stack, "approval-overdue") if a["periode"] == "2022-04"]  # "_" is "-" in names
+    assert len(alerts) == 1 and alerts[0]["kind"] == "approval_overdue"
+    assert [r["rule"] for r in alerts[0]["rules"]] == ["approval_timeout"]
+    assert any(run_id in url for url in alerts[0]["links"].values()), "the alert links the waiting run"
+
+
+def test_approval_a_correction_for_a_locked_month_is_held_then_merged_after_an_unlock(stack, year_2022):
+    """January (approved above): Tanjungpinang corrects one name (same figures, other bytes). The month's run
+    holds it; the CLI unlocks the kab/kota; the next run merges it and asks again; REST approves again."""
+    from bansos.orchestration.approval import APPROVE_ALL
+
+    _approval_stack(stack)
+    periode, kode = "2022-01", "21.72"
+    assert _month_approval(stack, periode)[kode] == ("final", True)
+    approved_batch = _current_batches(stack, periode)
+    assert demo.land_valid_correction(stack.data_root, periode, kode, name="koreksi_nama_jan2022.csv") == 1
+
+    held_run = demo.run_month(stack, periode, "locked_2022_01")
+    assert held_run["state"] == "success", "a held correction is not a failure"
+    [held] = demo.held_submissions(stack, periode, kode)
+    assert _current_batches(stack, periode) == approved_batch, "the approved batch stays loaded"
+    assert _month_approval(stack, periode) == dict.fromkeys(KABKOTA, ("final", True))
+    [alert] = [a for a in _outbox(stack, "held") if a["periode"] == periode]
+    assert alert["kode_kabkota"] == kode and "koreksi_nama" not in json.dumps(alert)
+    asked = stack.api().wait_run(demo.APPROVAL_DAG_ID, f"approval__{periode}__locked_2022_01", timeout=300)
+    assert asked["state"] == "success"  # nothing new to sign: its request step skipped the rest
+    assert len(_history(stack, periode)) == 1
+
+    out = demo.approve_cli(stack, "unlock", "--province", "21", "--periode", periode, "--kabkota", kode,
+                           "--reason", "koreksi nama", "--who", "kabid.datin")
+    assert f"submission {held}" in out
+    assert _month_approval(stack, periode)[kode] == ("provisional", False)
+
+    merged_run = demo.run_month(stack, periode, "unlocked_2022_01")
+    assert merged_run["state"] == "success"
+    assert demo.held_submissions(stack, periode, kode) == []
+    [(status, batch)] = query(stack.warehouse_url, "SELECT s.status, b.batch_id FROM raw.submission s "
+                              "JOIN core.load_batch b USING (submission_id) WHERE s.submission_id = %s", (held,))
+    assert status == "accepted" and batch in _current_batches(stack, periode)
+    assert _month_approval(stack, periode)[kode] == ("provisional", False), "approval needed again"
+
+    run_id = f"approval__{periode}__unlocked_2022_01"
+    stack.api().wait_hitl_waiting(demo.APPROVAL_DAG_ID, 1, timeout=300, run_ids={run_id})
+    demo.answer(stack, run_id, APPROVE_ALL)
+    assert stack.api().wait_run(demo.APPROVAL_DAG_ID, run_id, timeout=300)["state"] == "success"
+    decisions = [(d, who, source) for d, _held, _reason, who, source, _run, _batches in _history(stack, periode)]
+    assert decisions == [("approved", "admin", "rest"), ("unlocked", "kabid.datin", "cli"),
+                         ("approved", "admin", "rest")]
+    assert _month_approval(stack, periode) == dict.fromkeys(KABKOTA, ("final", True))
+    assert _mart_status(stack, periode) == {k: {"final"} for k in KABKOTA}
+    test_the_warehouse_reproduces_the_province_table_cell_by_cell(stack, year_2022)

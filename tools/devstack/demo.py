@@ -17,7 +17,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bansos.domain.config import load_province
-from bansos.domain.layout import correction_list_keys, datadocs_folder, landing_key, outbox_folder
+from bansos.domain.layout import (
+    correction_list_keys,
+    datadocs_folder,
+    landing_folder,
+    landing_key,
+    outbox_folder,
+)
 from bansos.domain.storage import LocalStore, open_store
 from bansos.publish import publication
 from bansos.publish import yearly as publish
@@ -40,6 +46,10 @@ CORRECTION_RUN_ID = "koreksi_batam_2022_12"
 LATE_2022 = {("21.05", "2022-02"), ("21.05", "2022-07")}  # Anambas sent two months after the deadline
 PUBLISH_DAG_ID = f"bansos_publish_{PROVINCE}"
 APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
+# After the year is approved, Tanjungpinang sends a valid correction for June (one recipient's name corrected:
+# the same figures, other bytes): June is approved and locked, so it is held until the demo unlocks it.
+VALID_KABKOTA, VALID_PERIODE = "21.72", "2022-06"
+VALID_FILE = "koreksi_nama_tanjungpinang_juni2022.csv"
 APPROVER_REASON = "Angka 2022 diperiksa bidang data (checked by the data section)"
 
 
@@ -262,6 +272,84 @@ def approval_history(stack: stack_mod.Stack, months: list[str]) -> list[str]:
     return lines
 
 
+def land_valid_correction(data_root: str, periode: str = VALID_PERIODE, kode: str = VALID_KABKOTA,
+                          name: str = VALID_FILE) -> int:
+    """The kab/kota-month's landed file again with one recipient's name corrected (a letter added), as a new
+    file: every figure stays, the bytes differ. The name is never printed."""
+    store = open_store(data_root, s3_client_factory=_s3_client)
+    folder = landing_folder(PROVINCE, periode, kode)
+    (original,) = [o for o in store.list(folder) if not o.name.startswith("koreksi")]
+    with store.open(original.key) as fh:
+        lines = fh.read().decode("utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    column = header.index("nama")
+    row = next(i for i, line in enumerate(lines[1:], 1) if '"' not in line)  # a line without quoted fields
+    fields = lines[row].split(",")
+    fields[column] += "H"  # e.g. a name written without its last letter, corrected
+    lines[row] = ",".join(fields)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp, PROVINCE, periode, kode)
+        target.mkdir(parents=True)
+        (target / name).write_text("".join(lines), encoding="utf-8")
+        return land(data_root, Path(tmp))
+
+
+def run_month(stack: stack_mod.Stack, periode: str, run_id: str, timeout: float = 600) -> dict:
+    """Run a month of the monthly DAG once under ``run_id`` (not again when that run exists); returns the run."""
+    api = stack.api()
+    if run_id not in {r["dag_run_id"] for r in api.dag_runs(DAG_ID)}:
+        api.trigger(DAG_ID, conf={"periode": periode}, run_id=run_id)
+    return api.wait_run(DAG_ID, run_id, timeout=timeout)
+
+
+def held_submissions(stack: stack_mod.Stack, periode: str, kode: str) -> list[int]:
+    from bansos.warehouse.database import connect
+
+    with connect(stack.warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT submission_id FROM raw.submission WHERE province = %s AND periode = %s "
+                    "AND kode_kabkota = %s AND status = 'held' ORDER BY 1", (PROVINCE, periode, kode))
+        return [s for (s,) in cur.fetchall()]
+
+
+def approve_cli(stack: stack_mod.Stack, *args: str) -> str:
+    """``python -m bansos.approve ...`` against the stack's warehouse, as a data engineer types it; its output."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bansos.approve", *args], env=stack.env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m bansos.approve {args[0]}: exit {done.returncode}: {done.stderr[-500:]}")
+    return done.stdout
+
+
+def valid_correction_cycle(stack: stack_mod.Stack, periode: str = VALID_PERIODE, kode: str = VALID_KABKOTA,
+                           run_prefix: str = "koreksi_nama") -> list[str]:
+    """A valid correction for an approved month: held (month locked), unlocked with the CLI, merged by the
+    month's next run, approved again through REST; returns what happened, line by line."""
+    out = []
+    landed = land_valid_correction(stack.data_root, periode, kode)
+    run = run_month(stack, periode, f"{run_prefix}_{periode.replace('-', '_')}")
+    held = held_submissions(stack, periode, kode)
+    if not held:
+        return [f"valid correction for {kode} {periode}: nothing held ({landed} file landed now; an earlier demo "
+                "processed it)"]
+    out.append(f"valid correction from {kode} for {periode} (one name corrected, same figures): run "
+               f"{run['dag_run_id']} {run['state']}; submission {', '.join(map(str, held))} held: month locked "
+               f"(the approved batch stays; alert in {outbox_folder()}/)")
+    unlocked = approve_cli(stack, "unlock", "--province", PROVINCE, "--periode", periode, "--kabkota", kode,
+                           "--reason", "koreksi nama penerima dari Tanjungpinang", "--who", "kabid.datin")
+    out += [f"  $ python -m bansos.approve unlock --province {PROVINCE} --periode {periode} --kabkota {kode} "
+            "--reason '...' --who kabid.datin"] + [f"  {line}" for line in unlocked.splitlines()]
+    again = run_month(stack, periode, f"{run_prefix}_{periode.replace('-', '_')}_dibuka")
+    out.append(f"month {periode} run again ({again['dag_run_id']} {again['state']}): the correction is merged, "
+               f"the month provisional until approved again")
+    approved = approve_months(stack, [periode])
+    out.append(f"{periode} approved again through the REST API: {approved[0]['state']}; held now: "
+               f"{held_submissions(stack, periode, kode) or 'none'}")
+    return out
+
+
 def run(reprocess: str = "none") -> None:
     stack = stack_mod.configure()
     log.info("warehouse: %s\ndata root: %s", stack.warehouse_url, stack.data_root)
@@ -281,6 +369,8 @@ def run(reprocess: str = "none") -> None:
     log.info("landing a faulty correction from Kota Batam for December and running December again")
     land_faulty_correction(stack.data_root)
     correction = run_correction(stack)
+    log.info("landing a valid correction for approved June from Tanjungpinang: held, unlocked, approved again")
+    cycle = valid_correction_cycle(stack)
     province = load_province(PROVINCE)
     table = publish.yearly_table(stack.warehouse_url, province, YEAR)
     print()
@@ -293,6 +383,8 @@ def run(reprocess: str = "none") -> None:
     print(f"{APPROVAL_DAG_ID}: {sum(r['state'] == 'success' for r in approvals)} of {len(approvals)} months "
           f"approved through the REST API now; months of {YEAR} not final: {unapproved_months(stack) or 'none'}")
     print("\n".join(approval_history(stack, [f"{YEAR}-{m:02d}" for m in range(1, 13)])))
+    print()
+    print("\n".join(cycle))
     print()
     print("\n".join(rejection_summary(stack)))
     print()

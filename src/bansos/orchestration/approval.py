@@ -45,8 +45,6 @@ DECISION_OF = {APPROVE_ALL: "approved", APPROVE_WITH_HELD: "approved_with_held",
 CHANNELS = ("ui", "rest")
 REQUEST_TASK_ID = "request"
 ANSWER_TASK_ID = "approve"
-# Until a province sets its own (``approval_timeout_hours``), a month not answered in a week is alerted.
-DEFAULT_TIMEOUT_HOURS = 168
 
 
 def dag_id(province: str) -> str:
@@ -55,12 +53,11 @@ def dag_id(province: str) -> str:
 
 def response_timeout(province: str, override_seconds: Any = None) -> timedelta:
     """How long a month waits for its answer: a run's ``response_timeout_seconds`` param (manual runs, tests),
-    else ``BANSOS_APPROVAL_TIMEOUT_SECONDS`` (a whole test stack), else the province's setting."""
+    else ``BANSOS_APPROVAL_TIMEOUT_SECONDS`` (a whole test stack), else the province's ``approval_timeout_hours``."""
     for value in (override_seconds, os.environ.get("BANSOS_APPROVAL_TIMEOUT_SECONDS")):
         if value not in (None, "", "None"):
             return timedelta(seconds=int(value))
-    hours = getattr(load_province(province), "approval_timeout_hours", None) or DEFAULT_TIMEOUT_HOURS
-    return timedelta(hours=float(hours))
+    return timedelta(hours=load_province(province).approval_timeout_hours)
 
 
 def describe(timeout: timedelta) -> str:
@@ -170,26 +167,14 @@ def record_answer(province: str, periode: str, request: dict, answer: dict, run_
             "held": held, "who": _who(answer), "source": channel}
 
 
-def timeout_alert(province: str, periode: str, timeout: timedelta, run_id: str | None):
-    """The alert of a month nobody answered in time; it stays provisional (never approved by default)."""
-    from bansos.alert import Alert, names
+def on_timeout(province: str, periode: str, timeout: timedelta, run_id: str | None, ti=None) -> int:
+    """Record and send the province's "not approved in time" alert (``bansos.alert.approval_overdue``, one per
+    province-month); returns its id. Nothing is recorded in ``core.approval``: the month stays provisional."""
+    from bansos.alert import approval_overdue
 
-    province_name, _ = names(province, None)
-    within = describe(timeout)
-    summary = (f"Periode {periode} belum disetujui dalam {within}; angka tetap sementara (provisional). "
-               f"(Not approved within {within}; the month stays provisional.)")
-    return Alert(kind="task_failed", severity="error", province=province, province_name=province_name,
-                 periode=periode, summary=summary,
-                 rules=[{"rule": "approval_timeout", "severity": "error", "count": 1,
-                         "description": f"not approved within {within}", "examples": []}],
-                 dedup_key=f"approval_timeout:{province}:{periode}:{run_id}")
-
-
-def on_timeout(province: str, periode: str, timeout: timedelta, run_id: str | None) -> int | None:
-    """Record and send the timeout alert; returns its id."""
-    from bansos.alert import notify
-
-    alert_id = notify(runtime.warehouse_dsn(), timeout_alert(province, periode, timeout, run_id))
+    base = _airflow_base(ti) if ti is not None else None
+    run_url = f"{base}/dags/{dag_id(province)}/runs/{run_id}" if base and run_id else None
+    alert_id = approval_overdue(province, periode, timeout, run_url=run_url, dsn=runtime.warehouse_dsn())
     log.warning("%s %s not approved within %s: alerted (alert %s)", province, periode, describe(timeout), alert_id)
     return alert_id
 
@@ -243,7 +228,7 @@ class MonthApproval(HITLOperator):
         if event.get("error_type") == "timeout":
             timeout = self._timeout(context)
             periode = context["params"]["periode"]
-            on_timeout(self.province, periode, timeout, context.get("run_id"))
+            on_timeout(self.province, periode, timeout, context.get("run_id"), context.get("ti"))
             raise AirflowFailException(f"{self.province} {periode} not approved within {describe(timeout)}; "
                                        "it stays provisional (alerted)")
         return super().execute_complete(context, event)
