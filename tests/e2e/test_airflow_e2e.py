@@ -544,7 +544,7 @@ def _current_batches(stack, periode: str, without=()) -> list[int]:
 
 
 def test_approval_a_month_approved_through_rest_is_final_and_locked(stack, year_2022):
-    from bansos.orchestration.approval import APPROVE_ALL
+    from bansos.orchestration.answers import APPROVE_ALL
 
     _approval_stack(stack)
     detail = _waiting_request(stack, "2022-01")
@@ -569,7 +569,7 @@ def test_approval_a_month_approved_through_rest_is_final_and_locked(stack, year_
 
 
 def test_approval_a_month_approved_with_a_kabkota_held_back(stack, year_2022):
-    from bansos.orchestration.approval import APPROVE_WITH_HELD
+    from bansos.orchestration.answers import APPROVE_WITH_HELD
 
     _approval_stack(stack)
     run_id = _waiting_request(stack, "2022-02")["task_instance"]["dag_run_id"]
@@ -589,7 +589,7 @@ def test_approval_a_month_approved_with_a_kabkota_held_back(stack, year_2022):
 
 
 def test_approval_a_rejected_month_stays_provisional(stack, year_2022):
-    from bansos.orchestration.approval import REJECT
+    from bansos.orchestration.answers import REJECT
 
     _approval_stack(stack)
     run_id = _waiting_request(stack, "2022-03")["task_instance"]["dag_run_id"]
@@ -626,7 +626,7 @@ def test_approval_not_answered_in_time_is_alerted_and_never_approved(stack, year
 def test_approval_a_correction_for_a_locked_month_is_held_then_merged_after_an_unlock(stack, year_2022):
     """January (approved above): Tanjungpinang corrects one name (same figures, other bytes). The month's run
     holds it; the CLI unlocks the kab/kota; the next run merges it and asks again; REST approves again."""
-    from bansos.orchestration.approval import APPROVE_ALL
+    from bansos.orchestration.answers import APPROVE_ALL
 
     _approval_stack(stack)
     periode, kode = "2022-01", "21.72"

@@ -227,7 +227,7 @@ def unapproved_months(stack: stack_mod.Stack, year: int = YEAR) -> list[str]:
 
 def answer(stack: stack_mod.Stack, run_id: str, option: str, held=(), reason: str = "") -> dict:
     """Answer a month's waiting approval through REST API v2, as a data engineer's script would."""
-    from bansos.orchestration.approval import ANSWER_TASK_ID
+    from bansos.orchestration.answers import ANSWER_TASK_ID
 
     params = {"held": sorted(held), "reason": reason, "channel": "rest"}
     return stack.api().answer_hitl(APPROVAL_DAG_ID, run_id, ANSWER_TASK_ID, [option], params)
@@ -236,7 +236,7 @@ def answer(stack: stack_mod.Stack, run_id: str, option: str, held=(), reason: st
 def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 300) -> list[dict]:
     """Approve ``months`` through the REST API: list the waiting requests (``hitlDetails``), answer "approve
     all" for each, wait for the approval runs to record and refresh; returns those runs."""
-    from bansos.orchestration.approval import APPROVE_ALL
+    from bansos.orchestration.answers import APPROVE_ALL
 
     if not months:
         return []
@@ -261,12 +261,13 @@ def approval_history(stack: stack_mod.Stack, months: list[str]) -> list[str]:
     """The approval history rows of ``months`` (core.approval), one line each."""
     from bansos import approve
 
-    lines = ["approval_id  periode  decision            by      via   batches  held      at (UTC)"]
+    lines = [f"{'approval_id':>11}  {'periode':<13}  {'decision':<18}  {'by':<12}  {'via':<4}  {'batches':>7}  "
+             f"{'held':<8}  at (UTC)"]
     for periode in months:
         for row in approve.history(stack.warehouse_url, PROVINCE, periode):
             held = ",".join(row["held"] or []) or "-"
             where = f"{periode} {row['kode_kabkota']}" if row["kode_kabkota"] else periode
-            lines.append(f"{row['approval_id']:>11}  {where:<7}  {row['decision']:<18}  {row['decided_by']:<6}  "
+            lines.append(f"{row['approval_id']:>11}  {where:<13}  {row['decision']:<18}  {row['decided_by']:<12}  "
                          f"{row['source']:<4}  {len(row['batch_ids']):>7}  {held:<8}  "
                          f"{row['decided_at']:%Y-%m-%d %H:%M:%S}")
     return lines

@@ -33,18 +33,20 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos import approve
 from bansos.domain.config import load_province
 from bansos.domain.layout import publish_folder
+from bansos.orchestration.answers import (  # noqa: F401 - re-exported for the DAG and tests
+    ANSWER_TASK_ID,
+    APPROVE_ALL,
+    APPROVE_WITH_HELD,
+    CHANNELS,
+    DECISION_OF,
+    OPTIONS,
+    REJECT,
+    REQUEST_TASK_ID,
+)
 from bansos.warehouse import runtime
 
 log = logging.getLogger(__name__)
 
-APPROVE_ALL = "Setujui semua (approve all)"
-APPROVE_WITH_HELD = "Setujui, tahan sebagian kab/kota (approve with held)"
-REJECT = "Tolak (reject)"
-OPTIONS = (APPROVE_ALL, APPROVE_WITH_HELD, REJECT)
-DECISION_OF = {APPROVE_ALL: "approved", APPROVE_WITH_HELD: "approved_with_held", REJECT: "rejected"}
-CHANNELS = ("ui", "rest")
-REQUEST_TASK_ID = "request"
-ANSWER_TASK_ID = "approve"
 
 
 def dag_id(province: str) -> str:
