@@ -119,6 +119,9 @@ def test_held_then_unlocked_then_merged(approved, capsys):
     assert steps.report("21", "2022-05")[KODE] == "loaded"
     [may] = [s for s in report_mod.period_status(dsn, "21", "2022-05") if s.kode == KODE]
     assert may.approval == "awaiting approval"
+    published = steps.publish("21", "2022-05")
+    assert (published["provisional_months"], published["kk_sum_programmes_final"]) == (2, 0)
+    assert published["kk_sum_programmes"] > 0
 
     capsys.readouterr()  # the steps' log lines
     assert approve_cli(["history", "--province", "21", "--periode", "2022-05"]) == 0
