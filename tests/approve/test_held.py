@@ -219,3 +219,19 @@ def test_a_decision_waits_for_a_merge_in_progress(approved):
         merging.close()
     decide.join(60)
     assert done and done[0].decision == "rejected"
+
+
+def test_a_newer_correction_supersedes_a_held_one(approved):
+    """June is approved and holds a correction (the race test); a second correction lands: it is held in turn,
+    the first one is superseded, and one alert is recorded per held correction."""
+    dsn, root = approved["dsn"], approved["root"]
+    [(first,)] = query(dsn, "SELECT submission_id FROM raw.submission WHERE periode = '2022-06' AND status = 'held'")
+    lines = source_file(approved["src"], "2022-06", KODE).read_bytes().splitlines(keepends=True)
+    land(root, approved["src"], "2022-06", KODE, name="koreksi_juni_2.csv", content=b"".join(lines[:-2]))
+    second = from_xcom(run_branch("2022-06", KODE, run_id="second"))
+    assert isinstance(second, Held) and second.submission_id != first
+    states = dict(query(dsn, "SELECT submission_id, status FROM raw.submission WHERE submission_id IN (%s, %s)",
+                        (first, second.submission_id)))
+    assert states == {first: "superseded", second.submission_id: "held"}
+    assert len(_held_alerts(dsn, "2022-06")) == 2
+    assert [h["submission_id"] for h in approve.held_submissions(dsn, "21", "2022-06")] == [second.submission_id]
