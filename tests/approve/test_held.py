@@ -119,6 +119,9 @@ def test_held_then_unlocked_then_merged(approved, capsys):
     assert steps.report("21", "2022-05")[KODE] == "loaded"
     [may] = [s for s in report_mod.period_status(dsn, "21", "2022-05") if s.kode == KODE]
     assert may.approval == "awaiting approval"
+    published = steps.publish("21", "2022-05")
+    assert (published["provisional_months"], published["kk_sum_programmes_final"]) == (2, 0)
+    assert published["kk_sum_programmes"] > 0
 
     capsys.readouterr()  # the steps' log lines
     assert approve_cli(["history", "--province", "21", "--periode", "2022-05"]) == 0
@@ -216,3 +219,19 @@ def test_a_decision_waits_for_a_merge_in_progress(approved):
         merging.close()
     decide.join(60)
     assert done and done[0].decision == "rejected"
+
+
+def test_a_newer_correction_supersedes_a_held_one(approved):
+    """June is approved and holds a correction (the race test); a second correction lands: it is held in turn,
+    the first one is superseded, and one alert is recorded per held correction."""
+    dsn, root = approved["dsn"], approved["root"]
+    [(first,)] = query(dsn, "SELECT submission_id FROM raw.submission WHERE periode = '2022-06' AND status = 'held'")
+    lines = source_file(approved["src"], "2022-06", KODE).read_bytes().splitlines(keepends=True)
+    land(root, approved["src"], "2022-06", KODE, name="koreksi_juni_2.csv", content=b"".join(lines[:-2]))
+    second = from_xcom(run_branch("2022-06", KODE, run_id="second"))
+    assert isinstance(second, Held) and second.submission_id != first
+    states = dict(query(dsn, "SELECT submission_id, status FROM raw.submission WHERE submission_id IN (%s, %s)",
+                        (first, second.submission_id)))
+    assert states == {first: "superseded", second.submission_id: "held"}
+    assert len(_held_alerts(dsn, "2022-06")) == 2
+    assert [h["submission_id"] for h in approve.held_submissions(dsn, "21", "2022-06")] == [second.submission_id]

@@ -249,3 +249,44 @@ def test_the_publish_dag_is_scheduled_on_the_province_mart_asset(dagbag):
     assert dag.params["tahun"] is None
     assert set(dag.task_ids) == {"resolve_targets", "publish", "check_reconciliation"}
     assert "publish" in dag.get_task("check_reconciliation").upstream_task_ids
+
+
+def test_the_files_carry_the_approval_status_and_the_report_the_final_headline(published, tmp_path):
+    """Issue 13: every published row says whether the kab/kota-months it counts are final (approved) or
+    provisional; the existing columns keep their order, the approval columns come after them (``sensor`` stays
+    last); the report says how many kab/kota-months are provisional and the final-only headline."""
+    from bansos import approve
+
+    folder = published["dir"]
+    header = (folder / "distribusi.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[header.index("avg_rupiah_per_distribution"):] == [
+        "avg_rupiah_per_distribution", "approval_status", "provisional_months", "kk_sum_programmes_final", "sensor"]
+    rows = list(csv.DictReader((folder / "distribusi.csv").open(encoding="utf-8")))
+    assert {r["approval_status"] for r in rows} == {"provisional"}, "nothing is approved yet"
+    completeness = list(csv.DictReader((folder / "kelengkapan.csv").open(encoding="utf-8")))
+    assert list(completeness[0])[-2:] == ["approval_status", "held_corrections"]
+    loaded = {(r["kode_kabkota"], r["periode"]) for r in completeness if r["approval_status"] == "provisional"}
+    assert loaded == {(k, p) for k in KABKOTA for p in PERIODS}
+    assert {r["approval_status"] for r in completeness if (r["kode_kabkota"], r["periode"]) not in loaded} == {""}
+    report = (folder / "laporan.html").read_text(encoding="utf-8")
+    assert "6 kab/kota-month(s) still provisional" in report and "final-only headline is 0" in report
+
+    approve.record(published["dsn"], "21", "2022-01", "approved", who="kepala.dinas", source="cli")
+    store = open_store(tmp_path.as_uri())
+    publication.publish_year(published["dsn"], store, "21", 2022)
+    again = tmp_path / PREFIX
+    rows = list(csv.DictReader((again / "distribusi.csv").open(encoding="utf-8")))
+    by_month = {(r["periode"], r["tingkat"], r["kode_wilayah"], r["kode_program"]): r for r in rows}
+    for kode in KABKOTA:
+        assert by_month[("2022-01", "kabupaten_kota", kode, "")]["approval_status"] == "final"
+        assert by_month[("2022-02", "kabupaten_kota", kode, "")]["approval_status"] == "provisional"
+    [year] = [r for r in rows if r["jenis_periode"] == "tahun" and r["tingkat"] == "provinsi" and not r["kode_program"]]
+    [before] = [r for r in csv.DictReader((folder / "distribusi.csv").open(encoding="utf-8"))
+                if r["jenis_periode"] == "tahun" and r["tingkat"] == "provinsi" and not r["kode_program"]]
+    assert year["kk_sum_programmes"] == before["kk_sum_programmes"], "the headline does not move"
+    assert (year["approval_status"], year["provisional_months"]) == ("provisional", "3")
+    assert 0 < int(year["kk_sum_programmes_final"]) < int(year["kk_sum_programmes"])
+    report = (again / "laporan.html").read_text(encoding="utf-8")
+    assert "3 kab/kota-month(s) still provisional" in report
+    final = f"{int(year['kk_sum_programmes_final']):,}".replace(",", ".")  # Indonesian style: 12.345
+    assert f"final-only headline is {final}." in report

@@ -396,12 +396,13 @@ def publish(province: str, periode: str) -> dict:
         publication_id, is_new = lineage.record_publication(dsn, province, tahun, cur=cur)
     table = publish_mod.yearly_table(dsn, load_province(province), tahun)
     log.info(
-        "marts of %s refreshed (%s); publication %s%s\n%s",
+        "marts of %s refreshed (%s); publication %s%s\n%s\n%s",
         tahun,
         written,
         publication_id,
         " (new)" if is_new else " (unchanged)",
         table.render(),
+        table.approval_line(),
     )
     return {
         "province": province,
@@ -410,6 +411,8 @@ def publish(province: str, periode: str) -> dict:
         "publication_id": publication_id,
         "kk_sum_programmes": table.kk_sum_programmes,
         "kk_distinct": table.kk_distinct,
+        "kk_sum_programmes_final": table.kk_sum_programmes_final,
+        "provisional_months": table.provisional_months,
     }
 
 

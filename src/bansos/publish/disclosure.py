@@ -28,7 +28,7 @@ THRESHOLD = 5
 PRIMARY = "<5"
 SECONDARY = "x"
 MEASURES = ("recipients", "kk_assisted", "kk_sum_programmes", "persons", "distributions", "total_rupiah",
-            "nontunai_rupiah", "avg_rupiah_per_kk", "avg_rupiah_per_distribution")
+            "nontunai_rupiah", "avg_rupiah_per_kk", "avg_rupiah_per_distribution", "kk_sum_programmes_final")
 NOTE_COLUMN = "sensor"
 NOTE = (
     "Baris kecamatan dengan kurang dari 5 KK disembunyikan ('<5'); baris lain yang dapat dipakai untuk "

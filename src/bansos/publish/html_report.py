@@ -69,6 +69,22 @@ def _card(label: str, value: str) -> str:
     return f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
 
 
+def _approval(total: dict) -> str:
+    """Issue 13: how much of the year the province has approved. The headline cards above stay as they were; this
+    says the final-only headline and how many kab/kota-months are still provisional (not yet approved)."""
+    if total.get("approval_status") is None:
+        return ""
+    provisional = int(total.get("provisional_months") or 0)
+    final = charts.number(total.get("kk_sum_programmes_final") or 0)
+    state = ("semua kab/kota-bulan sudah disetujui (final)" if provisional == 0
+             else f"{provisional} kab/kota-bulan masih sementara (provisional, belum disetujui)")
+    return ('<p class="approval" id="approval">'
+            f"<strong>Persetujuan:</strong> {escape(state)}. KK dibantu (dijumlah atas program), hanya bulan "
+            f"final: <strong>{escape(final)}</strong>. "
+            f"(Approval: {provisional} kab/kota-month(s) still provisional; the final-only headline is "
+            f"{escape(final)}.)</p>")
+
+
 def _dq_by_rule(dq: Table) -> Table:
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0])
     for r in dq.records():
@@ -118,6 +134,7 @@ def render(
         _card("Tingkat pelaporan", "-" if reporting is None else f"{float(reporting):.1f}%".replace(".", ",")),
         _card("Rekonsiliasi", rec_text),
     ]) + "</div>")
+    parts.append(_approval(total))
 
     # Each kab/kota by programme
     programmes = summaries.programmes_present(distribution, province)

@@ -29,6 +29,9 @@ class YearlyTable:
     kk_sum_programmes: int
     kk_distinct: int
     total_rupiah: int
+    # issue 13: the headline over final (approved) kab/kota-months only, and how many are not final yet
+    kk_sum_programmes_final: int | None = None
+    provisional_months: int | None = None
 
     def cell(self, programme: str, kabkota: str) -> int:
         return self.kk.get((programme, kabkota), 0)
@@ -49,6 +52,14 @@ class YearlyTable:
         lines.append(f"Total distributed: Rp{self.total_rupiah:,}".replace(",", "."))
         return "\n".join(lines)
 
+    def approval_line(self) -> str:
+        """How much of the year the province has signed: the final-only headline and the provisional
+        kab/kota-months. Printed beside :meth:`render`, whose table (and its headline) stays as it was."""
+        if self.kk_sum_programmes_final is None:
+            return "Approval: the marts carry no approval state yet (refresh them)"
+        return (f"KK assisted over final (approved) kab/kota-months only: {self.kk_sum_programmes_final:,}; "
+                f"kab/kota-months still provisional: {self.provisional_months or 0}")
+
     @staticmethod
     def _fmt(n: int) -> str:
         return f"{n:,}" if n else "-"
@@ -59,10 +70,10 @@ def yearly_table(dsn: str, province: Province, tahun: int) -> YearlyTable:
     with connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(sqlfiles.read("publish/yearly_table.sql"), {"province": province.kode, "tahun": tahun})
         rows = cur.fetchall()
-    kk, total = {}, (0, 0, 0)
-    for programme, kabkota, kk_assisted, kk_sum, _distributions, rupiah in rows:
+    kk, total = {}, (0, 0, 0, None, None)
+    for programme, kabkota, kk_assisted, kk_sum, _distributions, rupiah, kk_final, provisional in rows:
         if programme == "" and kabkota == "":
-            total = (kk_sum, kk_assisted, rupiah)
+            total = (kk_sum, kk_assisted, rupiah, kk_final, provisional)
         elif programme:
             kk[(programme, kabkota)] = kk_assisted
-    return YearlyTable(province, tahun, kk, total[0], total[1], int(total[2] or 0))
+    return YearlyTable(province, tahun, kk, total[0], total[1], int(total[2] or 0), total[3], total[4])

@@ -1,5 +1,6 @@
--- The distribution mart of one province-year as published: every level, in reading order, no identifiers.
--- reads: mart.distribution_by_region, ref.kabkota, ref.programme; writes: nothing.
+-- The distribution mart of one province-year as published: every level, in reading order, no identifiers; the
+-- approval columns (issue 13) last: final or provisional, how many kab/kota-months the row counts are not final, and
+-- the KK figure over final kab/kota-months only. reads: mart.distribution_by_region, ref.kabkota, ref.programme; writes: nothing.
 SELECT d.tahun,
        d.jenis_periode,
        d.periode,
@@ -23,7 +24,10 @@ SELECT d.tahun,
        d.total_rupiah,
        d.nontunai_rupiah,
        d.avg_rupiah_per_kk,
-       d.avg_rupiah_per_distribution
+       d.avg_rupiah_per_distribution,
+       d.approval_status,
+       d.provisional_months,
+       d.kk_sum_programmes_final
 FROM mart.distribution_by_region AS d
 LEFT JOIN ref.kabkota AS k ON k.kode = d.kode_kabkota
 LEFT JOIN ref.programme AS p ON p.province = d.province AND p.kode_program = d.kode_program
