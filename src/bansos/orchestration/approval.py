@@ -48,7 +48,6 @@ from bansos.warehouse import runtime
 log = logging.getLogger(__name__)
 
 
-
 def dag_id(province: str) -> str:
     return f"bansos_approval_{province}"
 
