@@ -67,6 +67,18 @@ def load_without_suite(periode: str, kode: str, run_id: str = "setup", province:
     return ref
 
 
+def load_month_and_publish(env, src: Path, periode: str = "2022-03") -> dict:
+    """Every Kepri kab/kota of ``periode`` landed in ``env.root`` and loaded as the monthly DAG does (each
+    branch through the suite), then the month published; returns each branch's result. A build for
+    ``tests.conftest.frozen_state``."""
+    steps.prepare_warehouse("21")
+    for kode in KABKOTA:
+        land(env.root, src, periode, kode)
+    results = {kode: run_branch(periode, kode) for kode in KABKOTA}
+    steps.publish("21", periode)
+    return results
+
+
 def query(dsn: str, sql: str, params=None) -> list[tuple]:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
