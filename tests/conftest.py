@@ -182,6 +182,16 @@ class FrozenState:
         shutil.copytree(self.frozen, self.root)
         return self.root
 
+    def restore_into(self, pg_base: str, runtime_env: dict, monkeypatch) -> Path:
+        """Make a test's ``runtime_env`` this state: its warehouse a copy of the template, its data root the
+        state's, as it was. The copy lacks the database's owner and grants: run ``steps.prepare_warehouse``
+        when a step needs them."""
+        restore(pg_base, self.template, runtime_env["dsn"])
+        root = self.restore_root()
+        monkeypatch.setenv("BANSOS_DATA_ROOT", root.as_uri())
+        runtime_env["root"] = root
+        return root
+
 
 _frozen: dict[tuple[str, str], FrozenState] = {}
 

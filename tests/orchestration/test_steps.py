@@ -15,7 +15,7 @@ import pytest
 
 from bansos.domain.privacy import pseudonymise
 from bansos.orchestration import steps
-from tests.conftest import frozen_state, restore
+from tests.conftest import frozen_state
 from tests.pipeline import (
     KABKOTA,
     land,
@@ -44,10 +44,7 @@ def loaded_month(pg_base, runtime_env, month_template, monkeypatch):
     """Every kab/kota of the month loaded and published: the test's warehouse becomes a copy of the module's
     loaded month and its data root that month's folder as it was (the rows and files a load of their own
     gives, in a second instead of ten)."""
-    restore(pg_base, month_template.template, runtime_env["dsn"])
-    root = month_template.restore_root()
-    monkeypatch.setenv("BANSOS_DATA_ROOT", root.as_uri())
-    runtime_env["root"] = root
+    month_template.restore_into(pg_base, runtime_env, monkeypatch)
     steps.prepare_warehouse("21")  # the database's owner and grants, which a copy does not carry
     return copy.deepcopy(month_template.result)
 
