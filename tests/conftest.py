@@ -86,6 +86,9 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedStateScheduling(config, log)
 
 
+NO_DURABILITY = ("fsync = off", "full_page_writes = off")
+
+
 @pytest.fixture(scope="session")
 def pg_base(tmp_path_factory) -> str:
     configured = os.environ.get("BANSOS_TEST_POSTGRES_URL")
@@ -94,6 +97,12 @@ def pg_base(tmp_path_factory) -> str:
         return
     state = tmp_path_factory.mktemp("pg")
     uri = postgres.start(state)
+    # A test server: durability against a power cut is not what it is for. Both settings only decide what
+    # reaches the disk and when (a crash of PostgreSQL itself still recovers; tests/faults crash a server of
+    # their own); no query, plan or result changes.
+    for setting in NO_DURABILITY:
+        _admin(uri, f"ALTER SYSTEM SET {setting}")
+    _admin(uri, "SELECT pg_reload_conf()")
     yield uri
     postgres.stop(state)
 
