@@ -72,6 +72,7 @@ SHARED_STATES = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without xdist, nothing to schedule
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file."""
     if config.getvalue("dist") != "loadfile":
