@@ -4,8 +4,10 @@ and each test's tier, as a marker.
 A warehouse is a copy of a template database migrated once per session (``CREATE DATABASE ... TEMPLATE``:
 the server copies files, well under a second, where migrating and syncing reference data take two); a
 module whose tests all start from the same loaded state builds it once and freezes it the same way
-(:func:`freeze`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
-server, in its own temporary folder, and its own S3 server on a free port.
+(:func:`freeze`), and a state that several modules start from is built once per session and frozen
+(:func:`frozen_state`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
+server, in its own temporary folder, and its own S3 server on a free port; the files that share a frozen
+state run on one worker (:data:`SHARED_STATES`), which builds it once.
 
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
@@ -20,8 +22,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -59,6 +64,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(tier(item))
 
 
+# Test files that start from the same frozen state (:func:`frozen_state`), by the state's name: under
+# ``--dist loadfile`` each group runs on one worker, which builds the state once for all its files.
+SHARED_STATES = {
+    "tests/orchestration/test_steps.py": "kepri_2022_03",
+    "tests/orchestration/test_steps_on_s3.py": "kepri_2022_03",
+}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without xdist, nothing to schedule
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedStateScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SHARED_STATES.get(path, path)
+
+    return SharedStateScheduling(config, log)
+
+
+NO_DURABILITY = ("fsync = off", "full_page_writes = off")
+
+
 @pytest.fixture(scope="session")
 def pg_base(tmp_path_factory) -> str:
     configured = os.environ.get("BANSOS_TEST_POSTGRES_URL")
@@ -67,6 +98,12 @@ def pg_base(tmp_path_factory) -> str:
         return
     state = tmp_path_factory.mktemp("pg")
     uri = postgres.start(state)
+    # A test server: durability against a power cut is not what it is for. Both settings only decide what
+    # reaches the disk and when (a crash of PostgreSQL itself still recovers; tests/faults crash a server of
+    # their own); no query, plan or result changes.
+    for setting in NO_DURABILITY:
+        _admin(uri, f"ALTER SYSTEM SET {setting}")
+    _admin(uri, "SELECT pg_reload_conf()")
     yield uri
     postgres.stop(state)
 
@@ -138,6 +175,53 @@ def pipeline_env(pg_base: str, tmp_path_factory, name: str):
         mp.setenv("BANSOS_DATA_ROOT", root.as_uri())
         mp.setenv("BANSOS_PSEUDONYM_KEY", KEY.decode())
         yield SimpleNamespace(dsn=dsn, root=root, mp=mp)
+
+
+@dataclass(frozen=True)
+class FrozenState:
+    """A loaded warehouse frozen as a template database, and its data root as it was."""
+
+    template: str  # copy it with new_database(pg_base, template=...) or restore(pg_base, template, dsn)
+    root: Path  # the data root it was built in: the warehouse records every landed file by its full URI
+    frozen: Path  # a copy of that data root (copies keep modification times): restore_root() puts it back
+    result: object  # what the build returned (copy it before changing it)
+
+    def restore_root(self) -> Path:
+        """Put the data root back as it was when the state was frozen; returns it."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.copytree(self.frozen, self.root)
+        return self.root
+
+    def restore_into(self, pg_base: str, runtime_env: dict, monkeypatch) -> Path:
+        """Make a test's ``runtime_env`` this state: its warehouse a copy of the template, its data root the
+        state's, as it was. The copy lacks the database's owner and grants: run ``steps.prepare_warehouse``
+        when a step needs them."""
+        restore(pg_base, self.template, runtime_env["dsn"])
+        root = self.restore_root()
+        monkeypatch.setenv("BANSOS_DATA_ROOT", root.as_uri())
+        runtime_env["root"] = root
+        return root
+
+
+_frozen: dict[tuple[str, str], FrozenState] = {}
+
+
+def frozen_state(pg_base: str, tmp_path_factory, name: str, build: Callable) -> FrozenState:
+    """The state ``build(env)`` makes in a fresh :func:`pipeline_env`, built once per test process and frozen.
+
+    For what several modules start from (a month loaded and published): each takes a copy of the template
+    database (half a second) instead of running the steps again. ``name`` identifies the state, so every
+    module asking for it must pass the same ``build`` (keep it in ``tests/pipeline.py``); list the modules
+    in :data:`SHARED_STATES` so that ``make check`` runs them on one worker.
+    """
+    key = (pg_base, name)
+    if key not in _frozen:
+        with pipeline_env(pg_base, tmp_path_factory, name) as env:
+            result = build(env)
+        frozen = env.root.with_name(env.root.name + "_frozen")
+        shutil.copytree(env.root, frozen)
+        _frozen[key] = FrozenState(freeze(pg_base, env.dsn), env.root, frozen, result)
+    return _frozen[key]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from bansos.orchestration import steps
+from tests.conftest import frozen_state
 from tests.pipeline import land, quarantine_key, query, run_branch, snapshot, source_file
 
 PERIODE, KODE, NEIGHBOUR = "2022-08", "21.71", "21.05"
@@ -27,7 +28,27 @@ def good_csv(kepri2022) -> bytes:
     return source_file(kepri2022, PERIODE, KODE).read_bytes()
 
 
+def _neighbour_loaded(env, kepri2022) -> None:
+    steps.prepare_warehouse("21")
+    land(env.root, kepri2022, PERIODE, NEIGHBOUR)
+    assert run_branch(PERIODE, NEIGHBOUR)["action"] == "loaded"
+
+
+@pytest.fixture(scope="module")
+def neighbour_month(pg_base, tmp_path_factory, kepri2022):
+    """The neighbour's month loaded once for the module, frozen: each test starts from a copy of it."""
+    return frozen_state(pg_base, tmp_path_factory, "hostile_neighbour",
+                        lambda env: _neighbour_loaded(env, kepri2022))
+
+
 @pytest.fixture
+def runtime_env(pg_base, runtime_env, neighbour_month, monkeypatch):
+    """The test's warehouse and data root: the neighbour's month loaded (a copy of the module's)."""
+    neighbour_month.restore_into(pg_base, runtime_env, monkeypatch)
+    return runtime_env
+
+
+@pytest.fixture(scope="module")
 def good_xlsx(kepri2022) -> bytes:
     frame = pd.read_csv(source_file(kepri2022, PERIODE, KODE), dtype=str, keep_default_na=False)
     workbook = openpyxl.Workbook()
@@ -65,11 +86,10 @@ def openpyxl_calls(monkeypatch) -> list:
 
 
 def reject_through_the_pipeline(runtime_env, kepri2022, content: bytes, name: str) -> dict:
-    """Load the neighbour's month, land the hostile file, run extract and stage; check the rejection path."""
+    """With the neighbour's month loaded (``runtime_env``), land the hostile file, run extract and stage;
+    check the rejection path."""
     dsn, root = runtime_env["dsn"], runtime_env["root"]
     steps.prepare_warehouse("21")
-    land(root, kepri2022, PERIODE, NEIGHBOUR)
-    assert run_branch(PERIODE, NEIGHBOUR)["action"] == "loaded"
     before = {k: v for k, v in snapshot(dsn).items() if k != "submission"}
     landed = land(root, kepri2022, PERIODE, KODE, name=name, content=content)
 

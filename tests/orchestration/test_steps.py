@@ -9,32 +9,34 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
 from bansos.domain.privacy import pseudonymise
 from bansos.orchestration import steps
-from tests.conftest import freeze, pipeline_env, restore
-from tests.pipeline import KABKOTA, land, quarantine_key, query, run_branch, snapshot, source_file
+from tests.conftest import frozen_state
+from tests.pipeline import (
+    KABKOTA,
+    land,
+    load_month_and_publish,
+    quarantine_key,
+    query,
+    run_branch,
+    snapshot,
+    source_file,
+)
 
 PERIODE = "2022-03"
 
 
 @pytest.fixture(scope="module")
 def month_template(pg_base, tmp_path_factory, kepri2022):
-    """The month loaded and published once for the module, frozen as a template database and a copy of its
-    data root (the warehouse records each landed file by its full URI, so tests reuse the same folder)."""
-    with pipeline_env(pg_base, tmp_path_factory, "steps") as env:
-        steps.prepare_warehouse("21")
-        for kode in KABKOTA:
-            land(env.root, kepri2022, PERIODE, kode)
-        results = {kode: run_branch(PERIODE, kode) for kode in KABKOTA}
-        steps.publish("21", PERIODE)
-    frozen = env.root.with_name(env.root.name + "_frozen")
-    shutil.copytree(env.root, frozen)
-    return freeze(pg_base, env.dsn), env.root, frozen, results
+    """The month loaded and published once (shared with ``test_steps_on_s3.py``), frozen as a template
+    database and a copy of its data root (the warehouse records each landed file by its full URI, so tests
+    reuse the same folder)."""
+    return frozen_state(pg_base, tmp_path_factory, "kepri_2022_03",
+                        lambda env: load_month_and_publish(env, kepri2022, PERIODE))
 
 
 @pytest.fixture
@@ -42,14 +44,9 @@ def loaded_month(pg_base, runtime_env, month_template, monkeypatch):
     """Every kab/kota of the month loaded and published: the test's warehouse becomes a copy of the module's
     loaded month and its data root that month's folder as it was (the rows and files a load of their own
     gives, in a second instead of ten)."""
-    template, root, frozen, results = month_template
-    restore(pg_base, template, runtime_env["dsn"])
-    shutil.rmtree(root)
-    shutil.copytree(frozen, root)  # copies keep each file's modification time
-    monkeypatch.setenv("BANSOS_DATA_ROOT", root.as_uri())
-    runtime_env["root"] = root
+    month_template.restore_into(pg_base, runtime_env, monkeypatch)
     steps.prepare_warehouse("21")  # the database's owner and grants, which a copy does not carry
-    return copy.deepcopy(results)
+    return copy.deepcopy(month_template.result)
 
 
 def test_data_docs_templates_compile_once_and_load_from_the_bytecode_cache(loaded_month):

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from bansos.orchestration import steps
-from tests.conftest import KEY, migrated_template, new_database
-from tests.pipeline import KABKOTA, land, run_branch, source_file
+from tests.conftest import KEY, frozen_state, migrated_template, new_database
+from tests.pipeline import KABKOTA, load_month_and_publish, run_branch, source_file
 from tests.s3.landing import content_snapshot, land_s3, query
 
 PERIODE = "2022-03"
@@ -52,15 +52,16 @@ def core_state(dsn: str) -> dict:
 
 
 def test_a_month_from_s3_gives_the_same_warehouse_as_from_the_local_folder(
-        monkeypatch, pg_base, kepri2022, s3_server, tmp_path):
-    local_root = tmp_path / "data"
-    for kode in KABKOTA:
-        land(local_root, kepri2022, PERIODE, kode)
+        monkeypatch, pg_base, kepri2022, s3_server, tmp_path_factory):
+    # the month from a local folder: loaded and published once per session (tests/orchestration/test_steps.py
+    # starts from the same state), copied here
+    local = frozen_state(pg_base, tmp_path_factory, "kepri_2022_03",
+                         lambda env: load_month_and_publish(env, kepri2022, PERIODE))
+    from_local = new_database(pg_base, "wh", template=local.template)
+    local_results = local.result
     s3_root = s3_server.root()
     versions = {kode: land_s3(s3_server, s3_root, kepri2022, PERIODE, kode) for kode in KABKOTA}
 
-    from_local = fresh_warehouse(pg_base)
-    local_results = load_month(monkeypatch, from_local, local_root.as_uri())
     from_s3 = fresh_warehouse(pg_base)
     s3_results = load_month(monkeypatch, from_s3, s3_root)
 

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from bansos.domain.privacy import FULL_IDENTIFIER
 from tests.alert.conftest import Mailbox, _Receiver, free_port, smtp_conn, webhook_conn
 from tests.conftest import pipeline_env
-from tests.pipeline import quarantine_key, query, run_branch, source_file
+from tests.pipeline import load_without_suite, quarantine_key, query, run_branch, source_file
 from tools.synthetic.defects import DEFECTS, make_defective
 
 # defect -> (outcome, error rules that must fail (exactly), a warning rule that must fail)
@@ -89,9 +89,16 @@ def receivers():
 
 
 @pytest.fixture(scope="module")
-def env(pg_base, receivers, tmp_path_factory):
+def env(pg_base, receivers, tmp_path_factory, kepri2022):
+    """The warehouse and data root of the module, with the clean partner's month already merged for every
+    month a defect lands in (without the suite: its clean file is not what these tests are about); each test
+    lands it again and its branch finds it unchanged."""
     mailbox, smtp_port, webhook = receivers
     with pipeline_env(pg_base, tmp_path_factory, "defects") as pipeline:
+        for periode in sorted({periode for _, periode in SLOTS}):
+            clean = source_file(kepri2022, periode, CLEAN_PARTNER)
+            _land(pipeline.root, periode, CLEAN_PARTNER, clean.name, clean.read_bytes())
+            assert load_without_suite(periode, CLEAN_PARTNER)["action"] == "loaded"
         pipeline.mp.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_conn(smtp_port))
         pipeline.mp.setenv("AIRFLOW_CONN_SLACK_WEBHOOK_DEFAULT", webhook_conn(webhook.port))
         for name in ("BANSOS_ALERT_OUTBOX", "BANSOS_SMTP_CONN_ID", "BANSOS_SLACK_CONN_ID", "BANSOS_ALERT_EMAIL_TO"):
