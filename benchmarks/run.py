@@ -214,6 +214,8 @@ def run_size(rows: int, args, base: str, workdir: Path, pid: int | None) -> dict
         _admin(base, f'DROP DATABASE IF EXISTS "{name}"')
         _admin(base, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         dsn = postgres.database_uri(base, name)
+        if args.pg_stat:
+            _admin(dsn, "SELECT pg_stat_statements_reset()")
         root = workdir / f"root_{rows}_{r}"
         target = root / path.relative_to(files)
         target.parent.mkdir(parents=True, exist_ok=True)
