@@ -52,8 +52,12 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(CHECK_TIERS)" -n auto --dist loadfile
 
+# One kab/kota-month at each size: bare COPY, the naive pandas + GX path, this project (benchmarks/README.md).
+# BENCH_SIZES=100000,1000000 for fewer sizes, BENCH_RUNS=1 for one run per size (medians of three by default).
+BENCH_SIZES ?= 100000,1000000,5000000
+BENCH_RUNS ?= 3
 benchmark: $(STAMP)
-	PYTHONPATH=. $(BIN)/python benchmarks/million_rows.py
+	PYTHONPATH=src:. $(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
 clean: stop
 	rm -rf .demo data

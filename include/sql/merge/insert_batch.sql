@@ -1,35 +1,51 @@
 -- Loads an accepted submission as a new batch: pseudonymised distributions, households and persons.
 -- reads: staging.submission_<id>_checked; writes: core.load_batch, core.distribution, core.household,
 -- core.person, core.batch_source_total.
--- Identifiers are hashed here with HMAC-SHA256; the key arrives as its two pads in pg_temp.pseudonym_pads
--- (merge/load_pads.sql, COPY data: never in a statement text) and is never stored.
-WITH batch AS (
-    INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count)
-    SELECT %(submission_id)s, %(province)s, %(periode)s, %(kode_kabkota)s, count(*) FROM {checked}
-    RETURNING batch_id
-)
+-- The pseudonyms are the ones stage computed (kk_hash, nik_hash: HMAC-SHA256 in one statement, under one key)
+-- when they are this key's: one staged row hashed again under the pads proves the whole table
+-- (pg_temp.staged_key); otherwise (the key rotated between stage and merge) they are computed here. The key
+-- arrives as its two pads in pg_temp.pseudonym_pads (warehouse/pseudonyms/load_pads.sql, COPY data: never in
+-- a statement text) and is never stored. The distributions go in ordered by household, so the household index
+-- takes them in order instead of at random places; persons come from the staged rows, not from a join with
+-- the rows just written.
+SET LOCAL work_mem = '256MB';
+
+CREATE TEMP TABLE staged_key ON COMMIT DROP AS
+SELECT coalesce(bool_and(c.kk_hash = core.hmac_sha256(c.no_kk, k.inner_pad, k.outer_pad)
+                         AND c.nik_hash = core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad)), false) AS same
+FROM (SELECT no_kk, nik, kk_hash, nik_hash FROM {checked} WHERE no_kk IS NOT NULL AND nik IS NOT NULL LIMIT 1) AS c
+CROSS JOIN pg_temp.pseudonym_pads AS k;
+
+INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count)
+SELECT %(submission_id)s, %(province)s, %(periode)s, %(kode_kabkota)s, count(*) FROM {checked};
+
 INSERT INTO core.distribution
     (batch_id, source_line, province, periode, kode_kabkota, kode_kecamatan, kode_desa, kk_hash, nik_hash,
      kode_program, nominal, tanggal_salur, saluran, desil, id_kelompok, nik_masked)
-SELECT batch.batch_id, c.source_line, %(province)s, c.periode, c.kode_kabkota, c.kode_kecamatan, c.kode_desa,
-       core.hmac_sha256(c.no_kk, k.inner_pad, k.outer_pad),
-       core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad),
+SELECT b.batch_id, c.source_line, %(province)s, c.periode, c.kode_kabkota, c.kode_kecamatan, c.kode_desa,
+       CASE WHEN s.same THEN c.kk_hash ELSE core.hmac_sha256(c.no_kk, k.inner_pad, k.outer_pad) END AS kk_hash,
+       CASE WHEN s.same THEN c.nik_hash ELSE core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad) END,
        c.kode_program, c.nominal_rp, c.tanggal_salur_date, c.saluran, c.desil_num, c.id_kelompok, c.nik_masked
-FROM {checked} AS c CROSS JOIN batch CROSS JOIN pg_temp.pseudonym_pads AS k;
+FROM {checked} AS c
+CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
+CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
+ORDER BY 8, c.kode_program;
 
 INSERT INTO core.household (kk_hash, province, first_batch_id)
 SELECT DISTINCT d.kk_hash, d.province, d.batch_id
 FROM core.distribution AS d
 WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
+ORDER BY d.kk_hash
 ON CONFLICT (kk_hash) DO NOTHING;
 
--- person attributes come from the staged row, the hash from the row just inserted (no second HMAC)
+-- person attributes come from the staged row, the hash as above (stage's, or computed again after a rotation)
 INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
-SELECT DISTINCT ON (d.nik_hash) d.nik_hash, c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer, d.batch_id
-FROM core.distribution AS d
-JOIN {checked} AS c ON c.source_line = d.source_line
-WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
-ORDER BY d.nik_hash, d.source_line
+SELECT DISTINCT ON (1) CASE WHEN s.same THEN c.nik_hash ELSE core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad) END,
+       c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer, b.batch_id
+FROM {checked} AS c
+CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
+CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
+ORDER BY 1, c.source_line
 ON CONFLICT (nik_hash) DO NOTHING;
 
 INSERT INTO core.batch_source_total (batch_id, kode_program, source_rows, source_rupiah)

@@ -3,6 +3,16 @@
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
 -- core.distribution_current (the rules across months, by keyed hash), core.exclusion_in_force (the province's
 -- exclusion registry, by NIK hash); writes: staging.submission_<id>_checked.
+-- Statistics of the raw rows and the pads' one row first: without them the planner guessed 880 pad rows and
+-- hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge joins. For this
+-- transaction only: work_mem so the lookups' hash tables (one entry per distinct household or person of the
+-- file: 80-90 MB at 1,000,000 rows) stay in memory (128MB: at 256MB the backend reached 2.2 GB at 5,000,000
+-- rows; now larger files spill in batches), and no merge joins (each sorted all the wide rows once more, on
+-- disk, to join a lookup of a few rows). See docs/decisions.md (issue 14).
+ANALYZE {raw};
+ANALYZE pg_temp.pseudonym_pads;
+SET LOCAL work_mem = '128MB';
+SET LOCAL enable_mergejoin = off;
 DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
 WITH r AS (
@@ -71,6 +81,17 @@ nik_seen AS MATERIALIZED (
     GROUP BY f.nik_hash, f.kode_program
 )
 -- end of the rules across months' lookups
+,
+-- duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
+-- sorted every row twice on disk); coalesce: a blank kode_program groups as one, as a window partition did
+kk_repeated AS MATERIALIZED (
+    SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM ids WHERE no_kk IS NOT NULL
+    GROUP BY 1, 2 HAVING count(*) > 1
+),
+nik_repeated AS MATERIALIZED (
+    SELECT nik, coalesce(kode_program, '') AS kode_program FROM ids WHERE nik IS NOT NULL
+    GROUP BY 1, 2 HAVING count(*) > 1
+)
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
        CASE WHEN length(i.nik) >= 8 THEN left(i.nik, 4) || repeat('*', length(i.nik) - 8) || right(i.nik, 4)
@@ -122,10 +143,9 @@ SELECT i.*,
        -- duplicates inside the file (as facts, so no rule's examples ever carry an identifier)
        -- a programme counted in persons (ref.programme.counting_unit) may pay several members of one household:
        -- its once-a-month, per-year and lifetime limits hold per NIK only
-       i.no_kk IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons'
-           AND count(*) OVER (PARTITION BY i.no_kk, i.kode_program) > 1
+       i.no_kk IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons' AND kk_rep.no_kk IS NOT NULL
            AS household_programme_repeated,
-       i.nik IS NOT NULL AND count(*) OVER (PARTITION BY i.nik, i.kode_program) > 1 AS nik_programme_repeated,
+       i.nik IS NOT NULL AND nik_rep.nik IS NOT NULL AS nik_programme_repeated,
        CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num,
        -- rules across months and on the target group (issue 11), from the catalogue: the programme's severity
        -- ('error' or 'warning') where the row breaks the rule, NULL where it holds; the suite asks two rules of
@@ -171,6 +191,8 @@ LEFT JOIN ref.programme AS p
 -- rules across months (issue 11)
 LEFT JOIN kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
 LEFT JOIN nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
+LEFT JOIN kk_repeated AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN nik_repeated AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
 -- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
 LEFT JOIN core.exclusion_in_force AS ex
        ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;
