@@ -25,7 +25,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from bansos.domain.config import load_province
-from bansos.orchestration import approval, assets, steps
+from bansos.orchestration import answers, approval, assets, steps
 
 
 def build(province_code: str):
@@ -55,7 +55,7 @@ def build(province_code: str):
         doc_md=__doc__,
     )
     def approval_dag():
-        @task(task_id=approval.REQUEST_TASK_ID, multiple_outputs=False)
+        @task(task_id=answers.REQUEST_TASK_ID, multiple_outputs=False)
         def request(params=None, run_id=None, ti=None) -> dict:
             return approval.build_request(province.kode, params["periode"], run_id=run_id, ti=ti)
 

@@ -8,27 +8,13 @@ it, under a run id made of the month and the monthly run.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bansos.domain.config import PROVINCES_DIR, load_province
-from bansos.orchestration import approval, assets
-
-ROOT = Path(__file__).resolve().parents[2]
-CODES = sorted(p.name.split("-", 1)[0] for p in PROVINCES_DIR.glob("*.toml"))
-
-
-@pytest.fixture(scope="module")
-def dagbag(tmp_path_factory):
-    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags"))
+from bansos.domain.config import load_province
+from bansos.orchestration import answers, approval, assets
+from tests.dags.conftest import CODES
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -50,7 +36,7 @@ def test_the_question_has_three_answers_the_province_s_form_and_no_default(dagba
 
     ask = dagbag.dags[f"bansos_approval_{code}"].get_task("approve")
     assert isinstance(ask, HITLOperator)
-    assert ask.options == list(approval.OPTIONS) and not ask.multiple
+    assert ask.options == list(answers.OPTIONS) and not ask.multiple
     assert ask.defaults is None, "a timeout must never approve"
     assert ask.retries == 0
     form = ask.serialized_params
@@ -88,14 +74,14 @@ def test_answers_map_to_decisions_and_contradictions_are_refused():
     def answer(option, **params):
         return {"chosen_options": [option], "params_input": params}
 
-    assert approval.decision(answer(approval.APPROVE_ALL)) == ("approved", [], "", "ui")
-    assert approval.decision(answer(approval.APPROVE_WITH_HELD, held=["21.05", "21.03", "21.05"], reason="x",
+    assert approval.decision(answer(answers.APPROVE_ALL)) == ("approved", [], "", "ui")
+    assert approval.decision(answer(answers.APPROVE_WITH_HELD, held=["21.05", "21.03", "21.05"], reason="x",
                                     channel="rest")) == ("approved_with_held", ["21.03", "21.05"], "x", "rest")
-    assert approval.decision(answer(approval.REJECT, reason="angka salah"))[0] == "rejected"
+    assert approval.decision(answer(answers.REJECT, reason="angka salah"))[0] == "rejected"
     with pytest.raises(AirflowFailException):
-        approval.decision(answer(approval.APPROVE_ALL, held=["21.05"]))
+        approval.decision(answer(answers.APPROVE_ALL, held=["21.05"]))
     with pytest.raises(AirflowFailException):
-        approval.decision(answer(approval.APPROVE_WITH_HELD, held=[]))
+        approval.decision(answer(answers.APPROVE_WITH_HELD, held=[]))
 
 
 def test_the_timeout_comes_from_the_run_then_the_environment_then_the_province(monkeypatch):

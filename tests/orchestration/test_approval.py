@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos import approve
 from bansos.domain.handoff import Validated, from_xcom, to_xcom
 from bansos.domain.privacy import FULL_IDENTIFIER
-from bansos.orchestration import approval, steps
+from bansos.orchestration import answers, approval, steps
 from tests.conftest import pipeline_env
 from tests.pipeline import land, query
 
@@ -53,10 +53,10 @@ def test_a_stale_answer_is_refused_then_an_approval_is_recorded_and_not_asked_ag
     req = approval.build_request("21", PERIODE)
     stale = req | {"batch_ids": {k: v + 1000 for k, v in req["batch_ids"].items()}}
     with pytest.raises(AirflowFailException, match="batches changed"):
-        approval.record_answer("21", PERIODE, stale, _answer(approval.APPROVE_ALL), "run_stale")
+        approval.record_answer("21", PERIODE, stale, _answer(answers.APPROVE_ALL), "run_stale")
     assert approve.history(month.dsn, "21", PERIODE) == []
 
-    recorded = approval.record_answer("21", PERIODE, req, _answer(approval.APPROVE_ALL), "run_ok")
+    recorded = approval.record_answer("21", PERIODE, req, _answer(answers.APPROVE_ALL), "run_ok")
     assert (recorded["decision"], recorded["who"], recorded["source"]) == ("approved", "admin", "rest")
     assert sorted(recorded["batch_ids"]) == sorted(req["batch_ids"].values())
     assert approve.state(month.dsn, "21", PERIODE) == dict.fromkeys(SENDERS, ("final", True))

@@ -42,21 +42,14 @@ class KabkotaRequest:
     integrity_findings: int
     programmes: tuple[ProgrammeFigure, ...] = ()
 
-    @property
-    def kk_sum(self) -> int:
-        return sum(p.kk for p in self.programmes)
+    def total(self, figure: str) -> int:
+        """One of ``ProgrammeFigure``'s figures (``kk``, ``rupiah``, ``kk_previous``...) summed over programmes."""
+        return sum(getattr(p, figure) for p in self.programmes)
 
-    @property
-    def rupiah(self) -> int:
-        return sum(p.rupiah for p in self.programmes)
-
-    @property
-    def kk_sum_previous(self) -> int:
-        return sum(p.kk_previous for p in self.programmes)
-
-    @property
-    def rupiah_previous(self) -> int:
-        return sum(p.rupiah_previous for p in self.programmes)
+    kk_sum = property(lambda self: self.total("kk"))
+    rupiah = property(lambda self: self.total("rupiah"))
+    kk_sum_previous = property(lambda self: self.total("kk_previous"))
+    rupiah_previous = property(lambda self: self.total("rupiah_previous"))
 
 
 @dataclass(frozen=True)

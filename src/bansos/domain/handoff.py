@@ -119,9 +119,9 @@ class Rejected(Handoff):
 
     STATES: ClassVar = frozenset({BranchState.REJECTED})
 
-    state: BranchState = BranchState.REJECTED
     submission_id: int
     reasons: tuple[RuleOutcome, ...]
+    state: BranchState = BranchState.REJECTED
     rows: int | None = None
     alerted: dict[str, bool] | None = None
 

@@ -33,16 +33,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from bansos import approve
 from bansos.domain.config import load_province
 from bansos.domain.layout import publish_folder
-from bansos.orchestration.answers import (  # noqa: F401 - re-exported for the DAG and tests
-    ANSWER_TASK_ID,
-    APPROVE_ALL,
-    APPROVE_WITH_HELD,
-    CHANNELS,
-    DECISION_OF,
-    OPTIONS,
-    REJECT,
-    REQUEST_TASK_ID,
-)
+from bansos.orchestration.answers import ANSWER_TASK_ID, CHANNELS, DECISION_OF, OPTIONS, REQUEST_TASK_ID
 from bansos.warehouse import runtime
 
 log = logging.getLogger(__name__)
