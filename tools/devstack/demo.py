@@ -230,7 +230,30 @@ def answer(stack: stack_mod.Stack, run_id: str, option: str, held=(), reason: st
     from bansos.orchestration.answers import ANSWER_TASK_ID
 
     params = {"held": sorted(held), "reason": reason, "channel": "rest"}
+    wait_pause_seen(stack, run_id, ANSWER_TASK_ID)
     return stack.api().answer_hitl(APPROVAL_DAG_ID, run_id, ANSWER_TASK_ID, [option], params)
+
+
+def wait_pause_seen(stack: stack_mod.Stack, run_id: str, task_id: str, timeout: float = 120) -> bool:
+    """Wait until the scheduler has seen the worker exit at the approval task's pause.
+
+    Airflow 3.3.2's race (apache/airflow#67287, #72716, fixes still open): an answer that resumes the task
+    before the scheduler has drained the executor's "success" for the worker's exit at the pause gets the
+    resumed task failed as a "state mismatch". A person answers minutes after the request; a script can
+    answer within a second, as this one did once at load 15. The scheduler logs the drained event as
+    ``TaskInstance Finished: dag_id=..., task_id=..., run_id=..., ...``: answer after that line.
+    Returns False (and answers anyway) if the line does not come within ``timeout`` seconds.
+    """
+    needle = f"TaskInstance Finished: dag_id={APPROVAL_DAG_ID}, task_id={task_id}, run_id={run_id}, "
+    path = stack.state_dir / "logs" / "scheduler.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and needle in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.5)
+    log.warning("the scheduler has not logged the pause of %s %s after %ss: answering anyway", run_id, task_id,
+                timeout)
+    return False
 
 
 def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 300) -> list[dict]:
