@@ -7,7 +7,8 @@ module whose tests all start from the same loaded state builds it once and freez
 (:func:`freeze`), and a state that several modules start from is built once per session and frozen
 (:func:`frozen_state`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
 server, in its own temporary folder, and its own S3 server on a free port; the files that share a frozen
-state run on one worker (:data:`SHARED_STATES`), which builds it once.
+state run on one worker (:data:`SHARED_STATES`), which builds it once; the costliest files are handed out
+first (:data:`COSTS`).
 
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
