@@ -43,8 +43,9 @@ test: $(STAMP)
 # The inner loop: ruff and every tier that needs no Airflow (unit, warehouse, s3; tests/conftest.py sets
 # each test's tier), on every core (pytest-xdist: each worker starts its own PostgreSQL and S3 server; a
 # test file stays on one worker, so its module fixtures are built once, and the files that start from one
-# frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once).
-# Not yet the two minutes of issue 10 on this 2-core machine: see docs/decisions.md. `make test` runs every tier,
+# frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once; the
+# costliest files, tests/conftest.py COSTS, go out first). Not yet the two minutes of issue 10 on this 2-core
+# machine (about 285 CPU-seconds, 127 GX validations among them): see docs/decisions.md. `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 CHECK_TIERS ?= not airflow and not e2e and not slow

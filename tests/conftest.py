@@ -7,7 +7,8 @@ module whose tests all start from the same loaded state builds it once and freez
 (:func:`freeze`), and a state that several modules start from is built once per session and frozen
 (:func:`frozen_state`). Under pytest-xdist (``make check``) each worker is a session of its own: its own
 server, in its own temporary folder, and its own S3 server on a free port; the files that share a frozen
-state run on one worker (:data:`SHARED_STATES`), which builds it once.
+state run on one worker (:data:`SHARED_STATES`), which builds it once; the costliest files are handed out
+first (:data:`COSTS`).
 
 When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@host:5432/postgres``),
 the tests create their databases there instead.
@@ -72,17 +73,66 @@ SHARED_STATES = {
 }
 
 
+# The costliest test files, by the CPU-seconds (pytest and its PostgreSQL server) each took in ``make check``
+# (measured as docs/decisions.md says): the scheduler hands them out first, costliest first, so the run
+# does not end with one worker on a long file while the other has nothing left. Only an order: a file not
+# listed goes after these, in xdist's order, and a figure gone stale costs wall time, never a result.
+COSTS = {
+    "tests/publish/test_marts.py": 42,
+    "tests/validate/test_defects.py": 37,
+    "tests/orchestration/test_steps.py": 21,
+    "tests/faults/test_runs_and_staging.py": 16,
+    "tests/orchestration/test_steps_on_s3.py": 16,
+    "tests/stage/test_format_answers.py": 15,
+    "tests/validate/test_rules_across_months.py": 13,
+    "tests/approve/test_approval.py": 11,
+    "tests/faults/test_pseudonym_key.py": 10,
+    "tests/stage/test_file_formats.py": 10,
+    "tests/publish/test_provinces.py": 8,
+    "tests/faults/test_hostile_files.py": 8,
+    "tests/publish/test_export.py": 8,
+    "tests/approve/test_held.py": 7,
+    "tests/tools/test_synthetic.py": 7,
+    "tests/packaging/test_wheel.py": 6,
+    "tests/extract/test_exclusions.py": 5,
+    "tests/orchestration/test_waiting.py": 5,
+    "tests/faults/test_rule_errors.py": 5,
+    "tests/validate/test_correction_list.py": 4,
+    "tests/publish/test_status.py": 4,
+}
+
+
+def scope_of(path: str) -> str:
+    """The unit ``--dist loadfile`` sends to one worker: the file, or the state it shares with others."""
+    return SHARED_STATES.get(path, path)
+
+
+def scope_costs() -> dict[str, float]:
+    """:data:`COSTS` by scheduling unit: the files that share a state cost together."""
+    costs: dict[str, float] = {}
+    for path, cost in COSTS.items():
+        costs[scope_of(path)] = costs.get(scope_of(path), 0) + cost
+    return costs
+
+
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without xdist, nothing to schedule
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file."""
+    """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file, and
+    the costliest units (:data:`COSTS`) first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    costs = scope_costs()
+
     class SharedStateScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return SHARED_STATES.get(path, path)
+            return scope_of(nodeid.split("::", 1)[0])
+
+        def _assign_work_unit(self, node) -> None:
+            costliest = max(self.workqueue, key=lambda scope: costs.get(scope, 0))  # the first on a tie
+            self.workqueue.move_to_end(costliest, last=False)
+            super()._assign_work_unit(node)
 
     return SharedStateScheduling(config, log)
 

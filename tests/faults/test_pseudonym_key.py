@@ -16,7 +16,7 @@ import pytest
 from bansos.domain.privacy import hmac_pads, pseudonymise
 from bansos.merge import keys
 from bansos.orchestration import steps
-from tests.conftest import KEY
+from tests.conftest import KEY, frozen_state
 from tests.pipeline import land, query, run_branch, snapshot, source_file
 
 PERIODE = "2022-03"
@@ -202,15 +202,31 @@ def test_the_first_key_is_recorded_and_another_key_is_refused(runtime_env, kepri
     assert query(dsn, "SELECT fingerprint FROM core.pseudonym_key") == [(keys.fingerprint(KEY),)]
 
 
-def test_rotation_re_pseudonymises_every_batch_and_swaps_the_accepted_key(runtime_env, kepri2022, monkeypatch, capsys):
+def _load_two_kabkota(env, src) -> None:
+    """21.05 and 21.03 of the month landed and loaded through the branch's steps, suite included, under KEY."""
+    steps.prepare_warehouse("21")
+    for kode in ("21.05", "21.03"):
+        land(env.root, src, PERIODE, kode)
+        assert run_branch(PERIODE, kode)["action"] == "loaded"
+
+
+@pytest.fixture
+def two_kabkota(pg_base, runtime_env, kepri2022, tmp_path_factory, monkeypatch):
+    """The test's warehouse and data root with 21.05 and 21.03 loaded under KEY: what a rotation starts from,
+    loaded once for the module (``frozen_state``) and copied for each test (the rotations change it)."""
+    state = frozen_state(pg_base, tmp_path_factory, "kepri_2022_03_two_kabkota",
+                         lambda env: _load_two_kabkota(env, kepri2022))
+    state.restore_into(pg_base, runtime_env, monkeypatch)
+    steps.prepare_warehouse("21")  # the database's owner and grants, which a copy does not carry
+    return runtime_env
+
+
+def test_rotation_re_pseudonymises_every_batch_and_swaps_the_accepted_key(two_kabkota, kepri2022, monkeypatch, capsys):
     """Fault: the province changes its key. ``python -m bansos.keys rotate`` re-pseudonymises the warehouse,
     current and replaced batches, from the archived files; afterwards the new key merges, the old is refused,
     and every pseudonym is the new key's; nothing else in the warehouse changes."""
+    runtime_env = two_kabkota
     dsn = runtime_env["dsn"]
-    steps.prepare_warehouse("21")
-    for kode in ("21.05", "21.03"):
-        land(runtime_env["root"], kepri2022, PERIODE, kode)
-        assert run_branch(PERIODE, kode)["action"] == "loaded"
     lines = source_file(kepri2022, PERIODE, "21.03").read_bytes().decode().splitlines(keepends=True)
     land(runtime_env["root"], kepri2022, PERIODE, "21.03", name="koreksi.csv", content="".join(lines[:-5]).encode())
     assert run_branch(PERIODE, "21.03")["action"] == "loaded"  # the first 21.03 batch is history now
@@ -257,14 +273,11 @@ def test_rotation_re_pseudonymises_every_batch_and_swaps_the_accepted_key(runtim
     assert steps.merge(ref, "test")["action"] == "loaded"
 
 
-def test_a_rotation_that_cannot_read_an_archived_file_changes_nothing(runtime_env, kepri2022, monkeypatch):
+def test_a_rotation_that_cannot_read_an_archived_file_changes_nothing(two_kabkota, monkeypatch):
     """Fault: one batch's archived file is unreadable during a rotation (here: gone). The rotation fails, the
     warehouse keeps every pseudonym and its key, and no staging table with identifiers is left behind."""
+    runtime_env = two_kabkota
     dsn = runtime_env["dsn"]
-    steps.prepare_warehouse("21")
-    for kode in ("21.05", "21.03"):
-        land(runtime_env["root"], kepri2022, PERIODE, kode)
-        assert run_branch(PERIODE, kode)["action"] == "loaded"
     before = snapshot(dsn)
     (archive_key,) = query(dsn, "SELECT archive_key FROM raw.submission WHERE kode_kabkota = '21.03'")[0]
     (runtime_env["root"] / archive_key).unlink()

@@ -15,7 +15,7 @@ from psycopg2 import sql
 
 from bansos.orchestration import steps
 from bansos.validate.validate import RulesCouldNotRun
-from tests.conftest import new_database
+from tests.conftest import migrated_template, new_database
 from tests.pipeline import land, query
 
 PERIODE, KODE = "2022-04", "21.03"
@@ -111,10 +111,7 @@ def test_a_rule_that_cannot_run_fails_the_task_and_the_retry_loads_what_a_clean_
     assert steps.merge(validated, "faulty")["action"] == "loaded"
     faulty = content(dsn)
 
-    clean_dsn = new_database(pg_base, "clean")
-    from bansos.warehouse.database import migrate
-
-    migrate(clean_dsn)
+    clean_dsn = new_database(pg_base, "clean", template=migrated_template(pg_base))  # migrated, as the test's own
     monkeypatch.setenv("BANSOS_WAREHOUSE_URL", clean_dsn)
     clean_root = root.parent / "clean"
     monkeypatch.setenv("BANSOS_DATA_ROOT", clean_root.as_uri())

@@ -16,7 +16,7 @@ import pytest
 
 from bansos.orchestration import steps
 from tests.conftest import KEY, frozen_state, migrated_template, new_database
-from tests.pipeline import KABKOTA, load_month_and_publish, run_branch, source_file
+from tests.pipeline import KABKOTA, load_month_and_publish, load_without_suite, run_branch, source_file
 from tests.s3.landing import content_snapshot, land_s3, query
 
 PERIODE = "2022-03"
@@ -87,12 +87,14 @@ def test_a_month_from_s3_gives_the_same_warehouse_as_from_the_local_folder(
 
 @pytest.fixture
 def two_kabkota(s3_runtime_env, kepri2022):
-    """21.05 and 21.03 of March 2022 loaded from S3 and published."""
+    """21.05 and 21.03 of March 2022 loaded from S3 (extract, stage and merge: the suite's verdict on these
+    clean files is not what the tests below are about, and ``core_state`` leaves rule results out) and
+    published."""
     env = s3_runtime_env
     steps.prepare_warehouse("21")
     versions = {kode: land_s3(env["s3"], env["root"], kepri2022, PERIODE, kode)
                 for kode in ("21.05", "21.03")}
-    results = {kode: run_branch(PERIODE, kode) for kode in versions}
+    results = {kode: load_without_suite(PERIODE, kode) for kode in versions}
     assert {r["action"] for r in results.values()} == {"loaded"}
     steps.publish("21", PERIODE)
     return env | {"versions": versions, "results": results}
