@@ -69,7 +69,7 @@ TASKS = [
 ]
 
 
-def test_the_overhead_is_each_ran_task_s_start_after_its_own_upstream_ended():
+def test_the_wait_is_each_ran_task_s_start_after_its_own_upstream_ended_the_overhead_its_part_on_a_free_slot():
     run = {"start_date": "2026-12-03T04:00:01.000Z"}
     tis = [
         _ti("prepare", 2, 4, scheduled=1.5, queued=1.8),
@@ -80,7 +80,7 @@ def test_the_overhead_is_each_ran_task_s_start_after_its_own_upstream_ended():
         _ti("report", 30, 31),  # every merge: ready at 22
         _ti("leaf", None, None, state="skipped"),  # did not run: not counted
     ]
-    got = bench.overhead(tis, TASKS, run)
+    got = bench.overhead(tis, TASKS, run, slots=1)
     gaps = {(t["task"], t["map_index"]): t["gap"] for t in got["per_ti"]}
     assert gaps == {("prepare", -1): 1, ("g.extract", 0): 1, ("g.extract", 1): 2, ("g.merge", 0): 3,
                     ("g.merge", 1): 1, ("report", -1): 8}
@@ -89,6 +89,11 @@ def test_the_overhead_is_each_ran_task_s_start_after_its_own_upstream_ended():
     assert got["gap_mean"] == pytest.approx(16 / 6)
     assert got["parts_median"]["ready_to_scheduled"] == pytest.approx(0.75)  # prepare 0.5, merge 0 1.0
     assert got["parts_median"]["queued_to_start"] == pytest.approx(0.6)  # prepare 0.2, merge 0 1.0
+    # one slot: prepare waits 1-2 on a free slot; at 4-5 both extracts wait and one slot is free (1 s, not 2);
+    # extract 1 then waits behind extract 0, merge 0 behind extract 1 (slot busy: no overhead); merge 1 waits
+    # 20-21 and report 22-30 on a free slot
+    assert got["free_slot_wait_sum"] == pytest.approx(1 + 1 + 1 + 8)
+    assert bench.overhead(tis, TASKS, run, slots=8)["free_slot_wait_sum"] == pytest.approx(16)
     work = bench.durations(tis)
     assert work["sum"] == pytest.approx(2 + 5 + 14 + 1 + 1 + 1)
     assert work["by_task"]["g.extract"] == {"n": 2, "median": 9.5, "sum": 19}
