@@ -5,12 +5,13 @@ stack of its own with ``tools.devstack`` in ``.bench-province/`` (the embedded P
 scheduler, dag-processor, api-server and triggerer on the LocalExecutor, as ``make demo`` runs them), on
 the synthetic 38-kab/kota province of ``benchmarks/province/`` (Jawa Timur's real kab/kota codes, Kepri's
 catalogue; a DAGs folder of its own, so the stack parses nothing else). It lands one bulk extract per
-kab/kota and month (``tools.synthetic``), migrates the warehouse, triggers ``bansos_monthly_35`` for each
+kab/kota and month (``tools.synthetic`` bulk mode: the JAMSOS/BSKK/UEP mix, and JAMSOS alone in the later
+months of ``--months``, whose households repeat), migrates the warehouse, triggers ``bansos_monthly_35`` for each
 month through REST API v2, one month after the other, waits for the run, and reads its task instances back
 through the API. Per run it reports:
 
 - **wall**: from the trigger request to the run's ``end_date``;
-- **task instances** that ran (success or failed; the skipped leaf is counted apart);
+- **task instances**, and those that ran in a task process (not the leaf the scheduler skips);
 - **Airflow overhead per task instance**: each TI that ran is *ready* when its last upstream TI ended (the
   same map index inside a kab/kota branch, every TI of a mapped upstream otherwise; the run's
   ``start_date`` for the first task) and waits until its ``start_date``. Part of that wait is a full
@@ -18,8 +19,8 @@ through the API. Per run it reports:
   overhead. The overhead is the rest: the seconds, summed over TIs and divided by their number, that a
   ready TI waited *while a slot was free* (the scheduler to see it, the executor to take it, its process
   to start until the task runner reports it running). Also reported: the whole wait ``start - ready``
-  (mean, median, and split with ``scheduled_when`` and ``queued_when`` into ready -> scheduled,
-  scheduled -> queued, queued -> start) and ``(slots x run time - sum of TI durations) / TIs``;
+  (mean, median, and split at ``queued_when`` into ready -> queued and queued -> start) and
+  ``(slots x run time - sum of TI durations) / TIs``;
 - the work: the sum and medians of TI durations by task; durations include each task process's own start
   (parse of the DAG file, execution-API calls), shown by the near-empty ``request_approval`` task;
 - CPU seconds of the stack's processes (the Airflow components with every task process they ran, and the
@@ -57,6 +58,12 @@ APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
 RAN = ("success", "failed")
 
 
+def ran(ti: dict) -> bool:
+    """The TI ran in a task process: succeeded, failed, or skipped itself (a branch whose file was rejected
+    skips its validate after validating); a TI the scheduler skipped never had a host."""
+    return ti["state"] in RAN or (ti["state"] == "skipped" and bool(ti.get("hostname")))
+
+
 def _instant(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() if iso else None
 
@@ -64,8 +71,9 @@ def _instant(iso: str | None) -> float | None:
 # ---------------------------------------------------------------------------------------------- the data
 
 
-def land(data_dir: Path, periode: str, rows: int, seed: int) -> dict:
-    """One bulk extract of ``rows`` rows per kab/kota of the province into ``<data>/landing``."""
+def land(data_dir: Path, periode: str, rows: int, seed: int, programme: str | None = None) -> dict:
+    """One bulk extract of ``rows`` rows per kab/kota of the province into ``<data>/landing`` (``programme``:
+    only that one, else the bulk mix of JAMSOS, BSKK and UEP)."""
     from bansos.domain.config import load_province
     from tools.synthetic.bulk import iter_bulk_rows
     from tools.synthetic.layout import extract_path
@@ -76,7 +84,7 @@ def land(data_dir: Path, periode: str, rows: int, seed: int) -> dict:
     for kabkota in province.kabkota:
         path = extract_path(data_dir / "landing", province.kode, kabkota, periode)
         if not path.exists():
-            write_csv(path, iter_bulk_rows(province, kabkota.kode, periode, rows, seed=seed))
+            write_csv(path, iter_bulk_rows(province, kabkota.kode, periode, rows, seed=seed, programme=programme))
         total += rows
         size += path.stat().st_size
     return {"files": len(province.kabkota), "rows": total, "bytes": size, "seconds": time.monotonic() - started}
@@ -113,10 +121,10 @@ def overhead(tis: list[dict], tasks: list[dict], run: dict, slots: int = 8) -> d
     for ti in tis:
         by_task[ti["task_id"]].append(ti)
     run_start = _instant(run.get("start_date"))
-    gaps, parts = [], {"ready_to_scheduled": [], "scheduled_to_queued": [], "queued_to_start": []}
+    gaps, parts = [], {"ready_to_queued": [], "queued_to_start": []}
     per_ti, spans = [], []
     for ti in tis:
-        if ti["state"] not in RAN or not ti.get("start_date"):
+        if not ran(ti) or not ti.get("start_date"):
             continue
         ends = []
         for up in upstream.get(ti["task_id"], []):
@@ -130,10 +138,9 @@ def overhead(tis: list[dict], tasks: list[dict], run: dict, slots: int = 8) -> d
             continue
         gap = start - ready
         gaps.append(gap)
-        scheduled, queued = _instant(ti.get("scheduled_when")), _instant(ti.get("queued_when"))
-        if scheduled and queued:
-            parts["ready_to_scheduled"].append(scheduled - ready)
-            parts["scheduled_to_queued"].append(queued - scheduled)
+        queued = _instant(ti.get("queued_when"))
+        if queued:  # (scheduled_when is set when a mapped TI is created, before its upstream ends)
+            parts["ready_to_queued"].append(queued - ready)
             parts["queued_to_start"].append(start - queued)
         per_ti.append({"task": ti["task_id"], "map_index": ti["map_index"], "gap": round(gap, 3),
                        "duration": ti.get("duration")})
@@ -158,7 +165,7 @@ def durations(tis: list[dict]) -> dict:
     """Sum of TI durations, and per task the count, median and sum."""
     by_task: dict[str, list[float]] = defaultdict(list)
     for ti in tis:
-        if ti["state"] in RAN and ti.get("duration") is not None:
+        if ran(ti) and ti.get("duration") is not None:
             by_task[ti["task_id"]].append(ti["duration"])
     return {
         "sum": sum(sum(v) for v in by_task.values()),
@@ -210,6 +217,7 @@ def cpu_snapshot(state_dir: Path) -> dict:
     pg = _postmaster(state_dir)
     return {
         "airflow": _tree_cpu(components.values()),
+        "components": {name: _tree_cpu([pid]) for name, pid in components.items()},
         "postgres": _tree_cpu([pg] if pg else []),
         "machine": _machine_busy(),
         "load": list(os.getloadavg()),
@@ -296,6 +304,7 @@ def run_month(st, periode: str, timeout: float) -> dict:
             "airflow": after["airflow"] - before["airflow"],
             "postgres": after["postgres"] - before["postgres"],
             "machine": after["machine"] - before["machine"],
+            "components": {k: v - before["components"].get(k, 0.0) for k, v in after["components"].items()},
         },
         "load_before": before["load"],
         "load_after": after["load"],
@@ -311,14 +320,16 @@ def summary(m: dict) -> str:
         f"{m['task_instances']} task instances ({', '.join(f'{n} {s}' for s, n in sorted(m['ti_states'].items()))})",
         f"  Airflow overhead per TI (waiting while ready and a slot of {m['overhead']['slots']} free, mean of "
         f"{m['task_instances_ran']}): {m['overhead_per_ti']:.2f} s; all waits start - upstream end: mean "
-        f"{m['wait_per_ti']:.2f} s, median {m['overhead']['gap_median']:.2f} s (medians ready->scheduled "
-        f"{_f(parts['ready_to_scheduled'])}, scheduled->queued {_f(parts['scheduled_to_queued'])}, queued->start "
-        f"{_f(parts['queued_to_start'])}); (slots x wall - sum of durations) / TIs {m['slot_idle_per_ti']:.2f} s",
+        f"{m['wait_per_ti']:.2f} s, median {m['overhead']['gap_median']:.2f} s (medians ready->queued "
+        f"{_f(parts['ready_to_queued'])}, queued->start {_f(parts['queued_to_start'])}); "
+        f"(slots x wall - sum of durations) / TIs {m['slot_idle_per_ti']:.2f} s",
         f"  trigger -> run start {m['trigger_to_run_start']:.1f} s; last TI end -> run end "
         f"{_f(m['last_ti_end_to_run_end'])}",
         f"  TI durations: sum {m['durations']['sum']:.0f} s; medians "
         + ", ".join(f"{k.split('.')[-1]} {v['median']:.1f} s (x{v['n']})" for k, v in d.items()),
-        f"  CPU s: Airflow + tasks {m['cpu']['airflow']:.0f}, PostgreSQL {m['cpu']['postgres']:.0f}, whole machine "
+        f"  CPU s: Airflow + tasks {m['cpu']['airflow']:.0f} ("
+        + ", ".join(f"{k} {v:.0f}" for k, v in m["cpu"]["components"].items())
+        + f"), PostgreSQL {m['cpu']['postgres']:.0f}, whole machine "
         f"{m['cpu']['machine']:.0f} (2 cores x wall = {2 * m['wall']:.0f}); load {m['load_before'][0]:.1f} -> "
         f"{m['load_after'][0]:.1f}",
     ]
@@ -357,8 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         "landing": {},
         "runs": [],
     }
-    for periode in months:
-        result["landing"][periode] = landed = land(state / "data", periode, args.rows, args.seed)
+    for i, periode in enumerate(months):
+        # the bulk generator's households repeat from month to month (a small serial space), so a later month
+        # of the mix would break BSKK's and UEP's once-a-year rules and be rejected: later months pay JAMSOS
+        result["landing"][periode] = landed = land(state / "data", periode, args.rows, args.seed,
+                                                   None if i == 0 else "JAMSOS")
         print(f"landed {periode}: {landed['files']} files, {landed['rows']:,} rows, {landed['bytes'] / 1e6:.0f} MB "
               f"in {landed['seconds']:.0f} s", flush=True)
     st = configure_stack(state)

@@ -57,7 +57,7 @@ def _ti(task, start, end, mi=-1, scheduled=None, queued=None, state="success"):
 
     return {"task_id": task, "map_index": mi, "state": state, "start_date": iso(start), "end_date": iso(end),
             "scheduled_when": iso(scheduled), "queued_when": iso(queued),
-            "duration": None if start is None else end - start}
+            "duration": None if start is None else end - start, "hostname": "" if start is None else "127.0.0.1"}
 
 
 TASKS = [
@@ -87,7 +87,7 @@ def test_the_wait_is_each_ran_task_s_start_after_its_own_upstream_ended_the_over
     assert got["tis"] == 6
     assert got["gap_sum"] == pytest.approx(16)
     assert got["gap_mean"] == pytest.approx(16 / 6)
-    assert got["parts_median"]["ready_to_scheduled"] == pytest.approx(0.75)  # prepare 0.5, merge 0 1.0
+    assert got["parts_median"]["ready_to_queued"] == pytest.approx(1.4)  # prepare 0.8, merge 0 2.0
     assert got["parts_median"]["queued_to_start"] == pytest.approx(0.6)  # prepare 0.2, merge 0 1.0
     # one slot: prepare waits 1-2 on a free slot; at 4-5 both extracts wait and one slot is free (1 s, not 2);
     # extract 1 then waits behind extract 0, merge 0 behind extract 1 (slot busy: no overhead); merge 1 waits
@@ -95,5 +95,7 @@ def test_the_wait_is_each_ran_task_s_start_after_its_own_upstream_ended_the_over
     assert got["free_slot_wait_sum"] == pytest.approx(1 + 1 + 1 + 8)
     assert bench.overhead(tis, TASKS, run, slots=8)["free_slot_wait_sum"] == pytest.approx(16)
     work = bench.durations(tis)
+    # a branch task that ran and skipped itself (its file rejected) ran; the leaf the scheduler skipped did not
+    assert bench.ran(_ti("g.merge", 1, 2, state="skipped")) and not bench.ran(tis[-1])
     assert work["sum"] == pytest.approx(2 + 5 + 14 + 1 + 1 + 1)
     assert work["by_task"]["g.extract"] == {"n": 2, "median": 9.5, "sum": 19}
