@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check stop status lint install clean benchmark
+.PHONY: demo test check stop status lint install clean benchmark benchmark-province
 
 # Debian's chromium for the Data Docs browser test (tests/validate/test_datadocs_offline.py), through pip
 # playwright; never `playwright install`, whose browser download is not a package registry.
@@ -60,5 +60,11 @@ BENCH_RUNS ?= 3
 benchmark: $(STAMP)
 	PYTHONPATH=src:. $(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS)
 
+# A province month through the real Airflow scheduler: 38 kab/kota of 20,000 rows on a stack of its own in
+# .bench-province/ (benchmarks/province_month.py): wall time, task instances, Airflow overhead per task instance.
+PROVINCE_MONTHS ?= 2022-11
+benchmark-province: $(STAMP)
+	PYTHONPATH=src:. $(BIN)/python -m benchmarks.province_month --months $(PROVINCE_MONTHS)
+
 clean: stop
-	rm -rf .demo data
+	rm -rf .demo .bench-province data

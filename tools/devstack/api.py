@@ -61,7 +61,7 @@ class AirflowAPI:
             r = requests.get(f"{self.base_url}/api/v2/dags/{dag_id}", headers=self._headers(), timeout=30)
             if r.ok:
                 return r.json()
-            time.sleep(2)
+            time.sleep(1)
         errors = self.get("/importErrors")
         raise TimeoutError(f"DAG {dag_id} not parsed after {timeout}s; import errors: {errors}")
 
@@ -99,7 +99,7 @@ class AirflowAPI:
                 progress(runs)
             if len(runs) >= expected and len(done) == len(runs):
                 return runs
-            time.sleep(3)
+            time.sleep(1)
         raise TimeoutError(
             f"{dag_id}: runs not finished after {timeout}s: "
             + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs)

@@ -151,7 +151,7 @@ def wait_for_publication(stack: stack_mod.Stack, after: str | None = None, timeo
             again = api.dag_runs(PUBLISH_DAG_ID)
             if len(again) == len(runs) and all(r["state"] in ("success", "failed") for r in again):
                 return again
-        time.sleep(3)
+        time.sleep(1)
     raise TimeoutError(f"{PUBLISH_DAG_ID} still running after {timeout}s")
 
 
@@ -200,11 +200,16 @@ def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float 
     before = len(api.dag_runs(DAG_ID))
     api.backfill(DAG_ID, FROM_DATE, TO_DATE, reprocess=reprocess)
 
-    def progress(runs):
+    last = [""]
+
+    def progress(runs):  # polled every second: said when it changes
         states = {}
         for r in runs:
             states[r["state"]] = states.get(r["state"], 0) + 1
-        log.info("  runs: %s", ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+        said = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+        if said != last[0]:
+            log.info("  runs: %s", said)
+            last[0] = said
 
     return api.wait_runs_finished(DAG_ID, max(12, before), timeout=timeout, progress=progress)
 
@@ -274,7 +279,7 @@ def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 3
             periode = periode_of(run_id)
             if periode in months and detail["task_instance"]["state"] == "awaiting_input":
                 waiting.setdefault(periode, run_id)
-        time.sleep(1)
+        time.sleep(1)  # also after the last is found: an answer in the first instants of awaiting_input can fail it
     for periode in months:
         answer(stack, waiting[periode], APPROVE_ALL, reason=APPROVER_REASON)
     return [api.wait_run(APPROVAL_DAG_ID, waiting[p], timeout=timeout) for p in months]

@@ -6,6 +6,7 @@ configuration, not code: another province copies the TOML file and changes the v
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,9 @@ from pathlib import Path
 
 from bansos.domain.resources import CONFIG_DIR
 
-PROVINCES_DIR = CONFIG_DIR / "provinces"
+# ``BANSOS_PROVINCES_DIR`` replaces the folder for a whole stack: the province-month benchmark's synthetic
+# 38-kab/kota province (benchmarks/province/) runs on a stack of its own without joining the real provinces.
+PROVINCES_DIR = Path(os.environ.get("BANSOS_PROVINCES_DIR") or CONFIG_DIR / "provinces")
 # Rows a correction list shows at most when the province sets none: a kab/kota office works through a
 # few thousand lines; beyond that the list states the total and the file has a systematic fault.
 DEFAULT_CORRECTION_MAX_ROWS = 5000
