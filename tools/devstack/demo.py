@@ -279,7 +279,7 @@ def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 3
             periode = periode_of(run_id)
             if periode in months and detail["task_instance"]["state"] == "awaiting_input":
                 waiting.setdefault(periode, run_id)
-        time.sleep(1)  # also after the last is found: an answer in the first instants of awaiting_input can fail it
+        time.sleep(1)
     for periode in months:
         answer(stack, waiting[periode], APPROVE_ALL, reason=APPROVER_REASON)
     return [api.wait_run(APPROVAL_DAG_ID, waiting[p], timeout=timeout) for p in months]
