@@ -67,3 +67,9 @@ def test_correction_list_keys_sit_in_the_files_hash_folder():
 def test_a_correction_list_name_never_carries_an_identifier():
     keys = layout.correction_list_keys("f", SHA, "batam 2171015505800002.xlsx")
     assert keys[".xlsx"] == f"f/{SHA}/koreksi_batam 2171xxxxxxxx0002.xlsx"
+
+
+def test_a_month_s_data_docs_hold_each_submission_s():
+    month = layout.datadocs_month_folder("21", "2022-03")
+    assert month == "datadocs/21/2022-03"
+    assert layout.datadocs_folder("21", "2022-03", "21.71", 7) == f"{month}/21.71/submission_7"

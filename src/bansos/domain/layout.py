@@ -87,9 +87,14 @@ def correction_list_keys(folder: str, sha256: str, file_name: str) -> dict[str, 
     return {suffix: hashed_key(folder, sha256, f"koreksi_{safe}{suffix}") for suffix in (".csv", ".xlsx")}
 
 
+def datadocs_month_folder(province: str, periode: str) -> str:
+    """The Data Docs of every validation of a province-month (the approval request links to it)."""
+    return f"datadocs/{province}/{periode}"
+
+
 def datadocs_folder(province: str, periode: str, kode_kabkota: str, submission_id: int) -> str:
     """The folder of the GX Data Docs of one submission's validation (alerts link to it)."""
-    return f"datadocs/{province}/{periode}/{kode_kabkota}/submission_{int(submission_id)}"
+    return f"{datadocs_month_folder(province, periode)}/{kode_kabkota}/submission_{int(submission_id)}"
 
 
 def datadocs_assets_folder() -> str:

@@ -32,7 +32,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos import approve
 from bansos.domain.config import load_province
-from bansos.domain.layout import publish_folder
+from bansos.domain.layout import datadocs_month_folder, publish_folder
 from bansos.orchestration.answers import ANSWER_TASK_ID, CHANNELS, DECISION_OF, OPTIONS, REQUEST_TASK_ID
 from bansos.warehouse import runtime
 
@@ -92,7 +92,7 @@ def links(province: str, periode: str, monthly_run_id: str | None, ti=None) -> d
     base = _airflow_base(ti) if ti is not None else None
     if base and monthly_run_id:
         out["Airflow run"] = f"{base}/dags/bansos_monthly_{province}/runs/{monthly_run_id}"
-    out["Data Docs"] = store.uri(f"datadocs/{province}/{periode}/")
+    out["Data Docs"] = store.uri(f"{datadocs_month_folder(province, periode)}/")
     out["Draft report"] = store.uri(f"{publish_folder(province, int(periode[:4]))}/laporan.html")
     return out
 
@@ -145,18 +145,19 @@ def _who(answer: dict) -> str:
 def record_answer(province: str, periode: str, request: dict, answer: dict, run_id: str) -> dict:
     """``bansos.approve.record`` of the approver's answer, on the batches the request showed."""
     what, held, reason, channel = decision(answer)
+    who = _who(answer)
     try:
         row = approve.record(runtime.warehouse_dsn(), province, periode, what, held=held, reason=reason,
-                             who=_who(answer), source=channel, run_id=run_id,
+                             who=who, source=channel, run_id=run_id,
                              expected_batches=request["batch_ids"])
     except approve.StaleRequest as exc:
         raise AirflowFailException(f"{exc}; the month stays provisional: run it again for a new request") from exc
     except ValueError as exc:
         raise AirflowFailException(str(exc)) from exc
-    log.info("%s %s: %s by %s via %s (approval %s, batches %s)", province, periode, what, _who(answer), channel,
+    log.info("%s %s: %s by %s via %s (approval %s, batches %s)", province, periode, what, who, channel,
              row.approval_id, list(row.batch_ids))
     return {"approval_id": row.approval_id, "decision": row.decision, "batch_ids": list(row.batch_ids),
-            "held": held, "who": _who(answer), "source": channel}
+            "held": held, "who": who, "source": channel}
 
 
 def on_timeout(province: str, periode: str, timeout: timedelta, run_id: str | None, ti=None) -> int:
