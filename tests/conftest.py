@@ -21,7 +21,9 @@ first that applies, from what it is and the fixtures it uses, so a moved test ke
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import secrets
 import shutil
 import uuid
@@ -45,12 +47,27 @@ KEY = b"test-key-" + b"0123456789abcdef" * 2  # 41 bytes; tests only
 os.environ.setdefault("BANSOS_LANDING_SETTLE_SECONDS", "0")
 
 
-def tier(item: pytest.Item) -> str:
-    """The test's tier: the slowest thing it needs."""
-    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parent)
-    if path.parts[0] == "e2e" or item.get_closest_marker("e2e"):
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "warehouse", "s3", "airflow", "e2e")
+
+
+def file_tier(path: Path) -> str | None:
+    """The tier a test file or folder gives all its tests by where it is (``path`` relative to ``tests/``):
+    ``e2e`` for ``tests/e2e/``, ``airflow`` for ``tests/dags/`` and ``*_airflow.py``, else None (each test's
+    fixtures decide)."""
+    if path.parts[0] == "e2e":
         return "e2e"
     if path.parts[0] == "dags" or path.stem.endswith("_airflow"):
+        return "airflow"
+    return None
+
+
+def tier(item: pytest.Item) -> str:
+    """The test's tier: the slowest thing it needs."""
+    path = Path(str(item.path)).resolve().relative_to(TESTS)
+    if file_tier(path) == "e2e" or item.get_closest_marker("e2e"):
+        return "e2e"
+    if file_tier(path) == "airflow":
         return "airflow"
     fixtures = set(getattr(item, "fixturenames", ()))
     if "s3_server" in fixtures:
@@ -65,12 +82,59 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(tier(item))
 
 
+def never_selected(markexpr: str, tiers: set[str]) -> bool:
+    """Whether ``-m markexpr`` deselects every test whose tier is one of ``tiers``, whatever other markers
+    it has (each other name in the expression tried true and false). False when unsure."""
+    if not markexpr or "(" in markexpr:  # keyword arguments (``name(key=value)``): not worth parsing here
+        return False
+    from _pytest.mark.expression import Expression
+
+    others = sorted(set(re.findall(r"[^\s()]+", markexpr)) - {"and", "or", "not"} - set(TIERS))
+    if len(others) > 8:
+        return False
+    expression = Expression.compile(markexpr)
+    for tier_ in tiers:
+        for values in itertools.product((False, True), repeat=len(others)):
+            on = {tier_} | {name for name, value in zip(others, values, strict=True) if value}
+            if expression.evaluate(on.__contains__):
+                return False
+    return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Do not even import the files and folders of a tier the ``-m`` expression leaves out (``make check``
+    leaves out ``airflow`` and ``e2e``): importing them costs each xdist worker seconds (Airflow, DAG files)
+    for tests it would deselect."""
+    try:
+        path = collection_path.resolve().relative_to(TESTS)
+    except ValueError:
+        return None
+    if not path.parts or (collection_path.is_file() and not path.name.startswith("test_")):
+        return None
+    where = file_tier(path)
+    if where is None:
+        return None
+    # a test in an airflow file may still be marked e2e: its tier is then e2e
+    return True if never_selected(config.getoption("markexpr"), {where, "e2e"}) else None
+
+
 # Test files that start from the same frozen state (:func:`frozen_state`), by the state's name: under
 # ``--dist loadfile`` each group runs on one worker, which builds the state once for all its files.
 SHARED_STATES = {
     "tests/orchestration/test_steps.py": "kepri_2022_03",
     "tests/orchestration/test_steps_on_s3.py": "kepri_2022_03",
 }
+
+
+# Test files of ``make check``'s tiers whose tests import Airflow when they run (the landing sensor and
+# trigger, the approval task's steps), never at their top: under ``--dist loadfile`` they run on one worker
+# as if one file, so the other worker never loads Airflow (two CPU-seconds); collecting them loads nothing.
+AIRFLOW_IMPORTERS = (
+    "tests/orchestration/test_waiting.py",
+    "tests/orchestration/test_approval.py",
+    "tests/faults/test_landing.py",
+    "tests/extract/test_litter.py",
+)
 
 
 # The costliest test files, by the CPU-seconds (pytest and its PostgreSQL server) each took in ``make check``
@@ -103,7 +167,10 @@ COSTS = {
 
 
 def scope_of(path: str) -> str:
-    """The unit ``--dist loadfile`` sends to one worker: the file, or the state it shares with others."""
+    """The unit ``--dist loadfile`` sends to one worker: the file, the state it shares with others, or the
+    files that import Airflow."""
+    if path in AIRFLOW_IMPORTERS:
+        return "airflow importers"
     return SHARED_STATES.get(path, path)
 
 
@@ -117,8 +184,8 @@ def scope_costs() -> dict[str, float]:
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without xdist, nothing to schedule
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file, and
-    the costliest units (:data:`COSTS`) first."""
+    """``--dist loadfile``, with the files of :data:`SHARED_STATES` (each state) and of
+    :data:`AIRFLOW_IMPORTERS` sent to one worker as if one file, and the costliest units (:data:`COSTS`) first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
