@@ -14,7 +14,8 @@ When ``BANSOS_TEST_POSTGRES_URL`` points at a server (``postgresql://user:pw@hos
 the tests create their databases there instead.
 
 Tiers (``pytest -m unit``, ``make check``): ``e2e`` runs the real Airflow scheduler (``tests/e2e/``);
-``airflow`` runs Airflow in-process or as a command (``tests/dags/``, ``*_airflow.py``); ``s3`` needs
+``airflow`` runs Airflow in-process or as a command (``tests/dags/``, ``*_airflow.py``, or a test marked
+``airflow`` in a file of another tier); ``s3`` needs
 the moto server; ``warehouse`` needs PostgreSQL; ``unit`` needs none of these. Each test gets the
 first that applies, from what it is and the fixtures it uses, so a moved test keeps its tier.
 """
@@ -67,7 +68,7 @@ def tier(item: pytest.Item) -> str:
     path = Path(str(item.path)).resolve().relative_to(TESTS)
     if file_tier(path) == "e2e" or item.get_closest_marker("e2e"):
         return "e2e"
-    if file_tier(path) == "airflow":
+    if file_tier(path) == "airflow" or item.get_closest_marker("airflow"):
         return "airflow"
     fixtures = set(getattr(item, "fixturenames", ()))
     if "s3_server" in fixtures:

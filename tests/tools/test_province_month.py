@@ -31,6 +31,7 @@ def test_the_synthetic_province_is_jawa_timur_with_its_38_kabkota_from_the_refer
     assert not list((PROJECT_ROOT / "include/config/provinces").glob("35-*.toml"))
 
 
+@pytest.mark.airflow  # a DagBag in a subprocess: the airflow tier (tests/conftest.py), not make check's
 def test_its_dags_folder_builds_the_three_dags_of_province_35_with_38_branches():
     script = (
         "import json; from airflow.dag_processing.dagbag import DagBag\n"
