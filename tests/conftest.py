@@ -127,17 +127,6 @@ SHARED_STATES = {
 }
 
 
-# Test files of ``make check``'s tiers whose tests import Airflow when they run (the landing sensor and
-# trigger, the approval task's steps), never at their top: under ``--dist loadfile`` they run on one worker
-# as if one file, so the other worker never loads Airflow (two CPU-seconds); collecting them loads nothing.
-AIRFLOW_IMPORTERS = (
-    "tests/orchestration/test_waiting.py",
-    "tests/orchestration/test_approval.py",
-    "tests/faults/test_landing.py",
-    "tests/extract/test_litter.py",
-)
-
-
 # The costliest test files, by the CPU-seconds (pytest and its PostgreSQL server) each took in ``make check``
 # (measured as docs/decisions.md says): the scheduler hands them out first, costliest first, so the run
 # does not end with one worker on a long file while the other has nothing left. Only an order: a file not
@@ -168,10 +157,7 @@ COSTS = {
 
 
 def scope_of(path: str) -> str:
-    """The unit ``--dist loadfile`` sends to one worker: the file, the state it shares with others, or the
-    files that import Airflow."""
-    if path in AIRFLOW_IMPORTERS:
-        return "airflow importers"
+    """The unit ``--dist loadfile`` sends to one worker: the file, or the state it shares with others."""
     return SHARED_STATES.get(path, path)
 
 
@@ -185,8 +171,8 @@ def scope_costs() -> dict[str, float]:
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without xdist, nothing to schedule
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, with the files of :data:`SHARED_STATES` (each state) and of
-    :data:`AIRFLOW_IMPORTERS` sent to one worker as if one file, and the costliest units (:data:`COSTS`) first."""
+    """``--dist loadfile``, with the files of :data:`SHARED_STATES` sent to one worker as if one file, and
+    the costliest units (:data:`COSTS`) first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling

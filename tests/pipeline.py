@@ -79,15 +79,6 @@ def load_month_and_publish(env, src: Path, periode: str = "2022-03") -> dict:
     return results
 
 
-def landed(store, province: str, periode: str, kode_kabkota: str) -> bool:
-    """What the landing sensor and trigger see (``bansos.orchestration.waiting.landed``). Imported at the call:
-    that module imports Airflow, which a ``make check`` worker loads only for the files that need it
-    (tests/conftest.py :data:`AIRFLOW_IMPORTERS`)."""
-    from bansos.orchestration.waiting import landed as sensor_landed
-
-    return sensor_landed(store, province, periode, kode_kabkota)
-
-
 def query(dsn: str, sql: str, params=None) -> list[tuple]:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(sql, params)

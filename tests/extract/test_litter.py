@@ -12,7 +12,8 @@ from urllib.parse import unquote
 
 from bansos.domain.storage import open_store
 from bansos.orchestration import steps
-from tests.pipeline import land, landed, query, run_branch
+from bansos.orchestration.waiting import landed
+from tests.pipeline import land, query, run_branch
 
 PERIODE, KODE = "2022-05", "21.05"
 LITTER = {

@@ -21,8 +21,9 @@ import pytest
 from bansos.domain import storage
 from bansos.extract import extract as extract_mod
 from bansos.orchestration import steps
+from bansos.orchestration.waiting import landed
 from bansos.warehouse import runtime
-from tests.pipeline import land, landed, load_without_suite, query, run_branch, source_file
+from tests.pipeline import land, load_without_suite, query, run_branch, source_file
 
 PERIODE = "2022-03"
 KODE = "21.71"

@@ -4,10 +4,6 @@ Two kab/kota of January 2022 are merged through the pipeline's steps; then the r
 an answer recorded as the operator hands it on, a month that needs no answer any more, an answer on figures
 that changed since the request, and the alert of a month nobody answered. The scheduler's side (waiting in
 ``awaiting_input``, the REST answers, the timeout sweep) is in ``tests/e2e/``.
-
-The module under test and Airflow's exceptions are imported when the tests run (the ``approval`` fixture),
-not at the top: it imports Airflow, which collecting this file would otherwise load in every ``make check``
-worker (tests/conftest.py :data:`AIRFLOW_IMPORTERS` sends the files that import it to one worker).
 """
 
 from __future__ import annotations
@@ -16,11 +12,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos import approve
 from bansos.domain.handoff import Validated, from_xcom, to_xcom
 from bansos.domain.privacy import FULL_IDENTIFIER
-from bansos.orchestration import answers, steps
+from bansos.orchestration import answers, approval, steps
 from tests.conftest import pipeline_env
 from tests.pipeline import land, query
 
@@ -39,20 +36,12 @@ def month(pg_base, tmp_path_factory, kepri2022):
         yield env
 
 
-@pytest.fixture(scope="module")
-def approval():
-    """``bansos.orchestration.approval``, imported by the first test that runs."""
-    from bansos.orchestration import approval
-
-    return approval
-
-
 def _answer(option: str, **params) -> dict:
     return {"chosen_options": [option], "params_input": {"held": [], "reason": "", "channel": "rest"} | params,
             "responded_by_user": {"id": "admin", "name": "admin"}, "responded_at": datetime.now(UTC)}
 
 
-def test_the_request_holds_the_month_s_batches_and_a_markdown_body_without_identifiers(month, approval):
+def test_the_request_holds_the_month_s_batches_and_a_markdown_body_without_identifiers(month):
     req = approval.build_request("21", PERIODE, run_id="approval__2022-01__manual__x")
     assert set(req["batch_ids"]) == set(SENDERS)
     assert "| 21.72 " in req["markdown"] and "| 21.01 " in req["markdown"]
@@ -60,9 +49,7 @@ def test_the_request_holds_the_month_s_batches_and_a_markdown_body_without_ident
     assert req["links"]["Draft report"].endswith("publish/21/2022/laporan.html")
 
 
-def test_a_stale_answer_is_refused_then_an_approval_is_recorded_and_not_asked_again(month, approval):
-    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-
+def test_a_stale_answer_is_refused_then_an_approval_is_recorded_and_not_asked_again(month):
     req = approval.build_request("21", PERIODE)
     stale = req | {"batch_ids": {k: v + 1000 for k, v in req["batch_ids"].items()}}
     with pytest.raises(AirflowFailException, match="batches changed"):
@@ -77,14 +64,12 @@ def test_a_stale_answer_is_refused_then_an_approval_is_recorded_and_not_asked_ag
         approval.build_request("21", PERIODE)
 
 
-def test_a_month_with_nothing_merged_is_not_asked(month, approval):
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_a_month_with_nothing_merged_is_not_asked(month):
     with pytest.raises(AirflowSkipException, match="nothing to approve"):
         approval.build_request("21", "2022-02")
 
 
-def test_an_unanswered_month_is_alerted_and_stays_unrecorded(month, approval):
+def test_an_unanswered_month_is_alerted_and_stays_unrecorded(month):
     alert_id = approval.on_timeout("21", "2022-02", timedelta(hours=36), "approval__2022-02__r1")
     [(kind, payload)] = query(month.dsn, "SELECT kind, payload FROM dq.alert WHERE alert_id = %s", (alert_id,))
     assert kind == "approval_overdue"

@@ -3,10 +3,6 @@
 The trigger polls a real store (a temporary folder, or the moto bucket over HTTP) while another
 thread lands the file a second later, as a kab/kota office would; the sensor is called the way the
 task runner calls it: ``execute`` returns at once or raises ``TaskDeferred`` with the trigger.
-
-``bansos.orchestration.waiting`` and Airflow's exceptions are imported in the tests, not at the top: the
-module imports Airflow, which collecting this file would otherwise load in every ``make check`` worker
-(tests/conftest.py :data:`AIRFLOW_IMPORTERS` sends the files that import it to one worker).
 """
 
 from __future__ import annotations
@@ -15,18 +11,16 @@ import asyncio
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import pytest
+from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
 
 from bansos.domain.config import load_province
 from bansos.domain.storage import open_store
 from bansos.orchestration import steps
-from tests.pipeline import land, landed, query, run_branch, source_file
+from bansos.orchestration.waiting import LandingExtract, LandingSensor, LandingTrigger, deadline_for, landed, status_now
+from tests.pipeline import land, query, run_branch, source_file
 from tests.s3.landing import land_s3
-
-if TYPE_CHECKING:
-    from bansos.orchestration.waiting import LandingExtract, LandingSensor, LandingTrigger
 
 PROVINCE = load_province("21")
 
@@ -54,8 +48,6 @@ def root(request, tmp_path) -> str:
 
 
 def test_the_deadline_is_the_end_of_the_deadline_day_in_the_province_timezone(tmp_path):
-    from bansos.orchestration.waiting import deadline_for, status_now
-
     deadline = deadline_for(PROVINCE, "2022-03")  # 10 April 2022, 23:59:59.999999 WIB
     assert deadline.date() == date(2022, 4, 10)
     assert deadline.astimezone(UTC) + timedelta(microseconds=1) == datetime(2022, 4, 10, 17, 0, tzinfo=UTC)
@@ -79,8 +71,6 @@ def test_landed_sees_only_files_the_extract_would_take(root):
 
 def test_the_trigger_fires_for_a_txt(root):
     """Excel's "Unicode Text" is saved as .txt: the kab/kota sent something, so the wait ends and it is answered."""
-    from bansos.orchestration.waiting import LandingTrigger
-
     trigger = LandingTrigger(root, "21", "2022-03", "21.05",
                              (datetime.now(UTC) + timedelta(seconds=30)).isoformat(), poke_interval=0.2)
     store = open_store(root)
@@ -93,8 +83,6 @@ def test_the_trigger_fires_for_a_txt(root):
 
 
 def test_the_trigger_fires_when_a_late_file_lands(root):
-    from bansos.orchestration.waiting import LandingTrigger
-
     trigger = LandingTrigger(root, "21", "2022-03", "21.05",
                              (datetime.now(UTC) + timedelta(seconds=30)).isoformat(), poke_interval=0.2)
     classpath, kwargs = trigger.serialize()
@@ -113,8 +101,6 @@ def test_the_trigger_fires_when_a_late_file_lands(root):
 
 
 def test_the_trigger_gives_up_at_the_deadline_without_failing(root):
-    from bansos.orchestration.waiting import LandingTrigger
-
     deadline = datetime.now(UTC) + timedelta(seconds=1)
     started = time.monotonic()
     trigger = LandingTrigger(root, "21", "2022-03", "21.05", deadline.isoformat(), poke_interval=5)
@@ -125,7 +111,6 @@ def test_the_trigger_gives_up_at_the_deadline_without_failing(root):
 
 def test_the_trigger_keeps_polling_while_the_store_is_unreachable(monkeypatch, tmp_path):
     from bansos.orchestration import waiting
-    from bansos.orchestration.waiting import LandingTrigger
 
     attempts = []
 
@@ -144,8 +129,6 @@ def test_the_trigger_keeps_polling_while_the_store_is_unreachable(monkeypatch, t
 
 
 def sensor(root: str, periode: str, kode: str = "21.05", **kwargs) -> LandingSensor:
-    from bansos.orchestration.waiting import LandingSensor
-
     return LandingSensor(task_id=f"wait_{kode}", province="21", periode=periode, kode_kabkota=kode,
                          data_root=root, poke_interval=0.2, **kwargs)
 
@@ -160,10 +143,6 @@ def test_the_sensor_returns_deadline_at_once_for_a_month_long_past(root):
 
 
 def test_the_sensor_defers_to_the_trigger_before_the_deadline(root):
-    from airflow.sdk.exceptions import TaskDeferred
-
-    from bansos.orchestration.waiting import LandingTrigger, deadline_for
-
     periode = datetime.now(UTC).strftime("%Y-%m")  # its deadline is next month
     with pytest.raises(TaskDeferred) as deferred:
         sensor(root, periode).execute({})
@@ -179,8 +158,6 @@ def test_the_sensor_defers_to_the_trigger_before_the_deadline(root):
 
 
 def test_a_manual_wait_until_replaces_the_province_deadline(root):
-    from airflow.sdk.exceptions import TaskDeferred
-
     until = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
     with pytest.raises(TaskDeferred) as deferred:
         sensor(root, "2022-03", wait_until=until.isoformat()).execute({})
@@ -198,8 +175,6 @@ def test_the_sensor_without_a_triggerer_pokes_in_reschedule_mode(root):
 
 def test_a_late_kabkota_on_s3_is_picked_up_before_the_deadline_and_loaded(s3_runtime_env, kepri2022):
     """The monthly flow on S3: 21.05 is missing when the run starts, lands a second later, is loaded."""
-    from bansos.orchestration.waiting import LandingTrigger
-
     root, s3 = s3_runtime_env["root"], s3_runtime_env["s3"]
     steps.prepare_warehouse("21")
     deadline = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
@@ -225,16 +200,12 @@ def test_a_kabkota_still_missing_at_the_deadline_goes_on_and_is_reported_missing
 
 def extract_task(periode: str, kode: str) -> LandingExtract:
     """The branch's first task as the DAG builds it (the data root from the workers' environment)."""
-    from bansos.orchestration.waiting import LandingExtract
-
     return LandingExtract(task_id=f"extract_{kode}", province="21", periode=periode, kode_kabkota=kode,
                           poke_interval=0.2)
 
 
 def test_the_extract_task_takes_a_landed_file_at_once_stages_it_and_hands_on_its_reference(
         runtime_env, kepri2022):
-    from airflow.sdk.exceptions import AirflowSkipException
-
     steps.prepare_warehouse("21")
     land(runtime_env["root"], kepri2022, "2022-03", "21.03")
     staged = extract_task("2022-03", "21.03").execute({"run_id": "t"})
@@ -253,8 +224,6 @@ def test_the_extract_task_takes_a_landed_file_at_once_stages_it_and_hands_on_its
 
 
 def test_the_extract_task_skips_its_branch_when_nothing_came_by_the_deadline(runtime_env):
-    from airflow.sdk.exceptions import AirflowSkipException
-
     steps.prepare_warehouse("21")
     with pytest.raises(AirflowSkipException, match="21.05 2022-03: missing"):
         extract_task("2022-03", "21.05").execute({"run_id": "t"})
@@ -262,8 +231,6 @@ def test_the_extract_task_skips_its_branch_when_nothing_came_by_the_deadline(run
 
 
 def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_lands(runtime_env, kepri2022):
-    from airflow.sdk.exceptions import TaskDeferred
-
     steps.prepare_warehouse("21")
     periode = datetime.now(UTC).strftime("%Y-%m")
     with pytest.raises(TaskDeferred) as deferred:
@@ -279,8 +246,6 @@ def test_the_extract_task_defers_before_the_deadline_and_extracts_when_the_file_
 
 
 def test_the_extract_task_skips_its_branch_when_the_file_is_rejected_before_its_rows_are_read(runtime_env):
-    from airflow.sdk.exceptions import AirflowSkipException
-
     steps.prepare_warehouse("21")
     target = runtime_env["root"] / "landing" / "21" / "2022-03" / "21.05" / "salur.csv"
     target.parent.mkdir(parents=True)
