@@ -95,9 +95,6 @@ def environment(
             # of a run waits for that look (the hops between dependent tasks). An idle scheduler then costs
             # 3.8 CPU-s a minute instead of 2.2 (0.25 s: 5.6); docs/decisions.md
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
-            # a running task tells the api-server it is alive every 20 s, not 5 s (the timeout is 300 s): fewer
-            # execution-API requests, each one a few CPU-ms of the api-server the tasks share two cores with
-            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "20",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONPATH": os.pathsep.join(
