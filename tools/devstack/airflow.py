@@ -85,10 +85,16 @@ def environment(
             "AIRFLOW__API__SECRET_KEY": _secret(state_dir, "api-secret-key"),
             # The demo's year is 2022: no scheduled run for "last month" (2026, no data) when the DAG is unpaused.
             "BANSOS_SCHEDULE_END": "2022-12-31T23:59:59+07:00",
-            # new DAG files show within 30 s; a file already parsed is parsed again every 2 minutes, not
-            # every 30 s (each parse imports the domain package: CPU the two cores need for the runs)
+            # new DAG files show within 30 s, and a DAG file that changes is parsed again at that look (its
+            # modification time); an unchanged one every 10 minutes, not every 2: a demo's files never change
+            # and each parse is about 0.5 CPU-s (a change in a module a DAG file imports, e.g.
+            # dags/bansos_monthly.py, shows when the DAG file is touched)
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "120",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+            # the scheduler looks again after 0.5 s, not 1 s, when a loop found nothing to do: the next task
+            # of a run waits for that look (the hops between dependent tasks). An idle scheduler then costs
+            # 3.8 CPU-s a minute instead of 2.2 (0.25 s: 5.6); docs/decisions.md
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONPATH": os.pathsep.join(

@@ -8,6 +8,19 @@ from urllib.parse import quote
 import requests
 
 
+def waiting_by_key(details: list[dict], run_ids=None, key=None) -> dict[str, dict]:
+    """Of ``hitlDetails`` entries, those whose task waits for an answer (``awaiting_input``), by key: ``key(run
+    id)`` (None leaves the entry out), the run id by default; of ``run_ids`` only if given; the first per key."""
+    found: dict[str, dict] = {}
+    for detail in details:
+        run_id = detail["task_instance"]["dag_run_id"]
+        name = key(run_id) if key else run_id
+        if (detail["task_instance"]["state"] == "awaiting_input" and name is not None
+                and (run_ids is None or run_id in run_ids)):
+            found.setdefault(name, detail)
+    return found
+
+
 class AirflowAPI:
     def __init__(self, base_url: str, username: str, password: str):
         self.base_url = base_url.rstrip("/")
@@ -88,8 +101,9 @@ class AirflowAPI:
             body["dag_run_id"] = run_id
         return self.post(f"/dags/{dag_id}/dagRuns", body)
 
-    def wait_runs_finished(self, dag_id: str, expected: int, timeout: float, progress=None) -> list[dict]:
-        """Wait until ``expected`` runs exist and none is queued or running."""
+    def wait_runs_finished(self, dag_id: str, expected: int, timeout: float, progress=None, poll: float = 1
+                           ) -> list[dict]:
+        """Wait until ``expected`` runs exist and none is queued or running (a look every ``poll`` seconds)."""
         deadline = time.monotonic() + timeout
         runs: list[dict] = []
         while time.monotonic() < deadline:
@@ -99,7 +113,7 @@ class AirflowAPI:
                 progress(runs)
             if len(runs) >= expected and len(done) == len(runs):
                 return runs
-            time.sleep(1)
+            time.sleep(poll)
         raise TimeoutError(
             f"{dag_id}: runs not finished after {timeout}s: "
             + ", ".join(f"{r['dag_run_id']}={r['state']}" for r in runs)
@@ -118,18 +132,31 @@ class AirflowAPI:
                 f"{quote(task_id, safe='')}/{map_index}/hitlDetails")
         return self.patch(path, {"chosen_options": chosen, "params_input": params})
 
-    def wait_hitl_waiting(self, dag_id: str, expected: int, timeout: float, run_ids=None) -> list[dict]:
-        """Wait until ``expected`` requests of ``dag_id`` (of ``run_ids`` if given) wait for an answer."""
+    def hitl_waiting(self, dag_id: str, run_ids=None, key=None) -> dict[str, dict]:
+        """The requests of ``dag_id`` waiting for an answer now (``awaiting_input``), by key.
+
+        ``run_ids`` keeps those runs only; ``key`` names what a request is for (its run id -> a key, e.g. the
+        month of an approval run; None leaves it out), the run id by default; the first listed per key."""
+        return waiting_by_key(self.hitl_details(dag_id, response_received=False), run_ids, key)
+
+    def wait_hitl_waiting(self, dag_id: str, expected, timeout: float, run_ids=None, key=None,
+                          poll: float = 1) -> dict[str, dict]:
+        """Wait until requests of ``dag_id`` wait for an answer: ``expected`` of them (a number), or one for each
+        key in ``expected`` (a collection); ``run_ids`` and ``key`` as in :meth:`hitl_waiting`. Returns them by key."""
         deadline = time.monotonic() + timeout
-        waiting: list[dict] = []
-        while time.monotonic() < deadline:
-            waiting = [d for d in self.hitl_details(dag_id, response_received=False)
-                       if d["task_instance"]["state"] == "awaiting_input"
-                       and (run_ids is None or d["task_instance"]["dag_run_id"] in run_ids)]
-            if len(waiting) >= expected:
-                return waiting
-            time.sleep(1)
-        raise TimeoutError(f"{dag_id}: {len(waiting)} of {expected} requests waiting after {timeout}s")
+        while True:
+            waiting = self.hitl_waiting(dag_id, run_ids=run_ids, key=key)
+            if isinstance(expected, int):
+                if len(waiting) >= expected:
+                    return waiting
+                short = f"{len(waiting)} of {expected} requests waiting"
+            else:
+                if not set(expected) - set(waiting):
+                    return waiting
+                short = f"no request waiting for {sorted(set(expected) - set(waiting))}"
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id}: {short} after {timeout}s")
+            time.sleep(poll)
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float) -> dict:
         """Wait until one run is finished (success or failed); returns it."""

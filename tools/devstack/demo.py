@@ -51,6 +51,9 @@ APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
 VALID_KABKOTA, VALID_PERIODE = "21.72", "2022-06"
 VALID_FILE = "koreksi_nama_tanjungpinang_juni2022.csv"
 APPROVER_REASON = "Angka 2022 diperiksa bidang data (checked by the data section)"
+# Months the demo's backfill runs at once: the DAG's own max_active_runs. With three, a quiet machine idled in the
+# hops between one run's dependent tasks (docs/decisions.md, issue 14 item 3).
+BACKFILL_ACTIVE_RUNS = 4
 
 
 def land(data_root: str, files_root: Path, landed_at=None) -> int:
@@ -190,19 +193,23 @@ def rejection_summary(stack: stack_mod.Stack) -> list[str]:
     ]
 
 
-def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float = 1800) -> list[dict]:
-    """Backfill the twelve months of YEAR and wait for them; returns the runs."""
+def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float = 1800, while_waiting=None,
+             active_runs: int = 3, poll: float = 1) -> list[dict]:
+    """Backfill the twelve months of YEAR, ``active_runs`` at a time, and wait for them; returns the runs.
+
+    ``while_waiting(runs)`` (if given) is called at every look at the runs (every ``poll`` seconds) while they go
+    on: the demo approves there the months whose requests came."""
     api = stack.api()
     api.wait_for_dag(DAG_ID)
     api.wait_for_dag(APPROVAL_DAG_ID)
     api.patch(f"/dags/{APPROVAL_DAG_ID}", {"is_paused": False})  # each monthly run asks for its approval there
     api.patch(f"/dags/{DAG_ID}", {"is_paused": False})
     before = len(api.dag_runs(DAG_ID))
-    api.backfill(DAG_ID, FROM_DATE, TO_DATE, reprocess=reprocess)
+    api.backfill(DAG_ID, FROM_DATE, TO_DATE, reprocess=reprocess, max_active_runs=active_runs)
 
     last = [""]
 
-    def progress(runs):  # polled every second: said when it changes
+    def progress(runs):  # said when it changes
         states = {}
         for r in runs:
             states[r["state"]] = states.get(r["state"], 0) + 1
@@ -210,8 +217,10 @@ def run_year(stack: stack_mod.Stack, *, reprocess: str = "none", timeout: float 
         if said != last[0]:
             log.info("  runs: %s", said)
             last[0] = said
+        if while_waiting is not None:
+            while_waiting(runs)
 
-    return api.wait_runs_finished(DAG_ID, max(12, before), timeout=timeout, progress=progress)
+    return api.wait_runs_finished(DAG_ID, max(12, before), timeout=timeout, progress=progress, poll=poll)
 
 
 def periode_of(approval_run_id: str) -> str | None:
@@ -239,6 +248,13 @@ def answer(stack: stack_mod.Stack, run_id: str, option: str, held=(), reason: st
     return stack.api().answer_hitl(APPROVAL_DAG_ID, run_id, ANSWER_TASK_ID, [option], params)
 
 
+def pause_seen(stack: stack_mod.Stack, run_id: str, task_id: str) -> bool:
+    """Whether the scheduler has logged the drained event of the approval task's pause (see wait_pause_seen)."""
+    needle = f"TaskInstance Finished: dag_id={APPROVAL_DAG_ID}, task_id={task_id}, run_id={run_id}, "
+    path = stack.state_dir / "logs" / "scheduler.log"
+    return path.exists() and needle in path.read_text(errors="replace")
+
+
 def wait_pause_seen(stack: stack_mod.Stack, run_id: str, task_id: str, timeout: float = 120) -> bool:
     """Wait until the scheduler has seen the worker exit at the approval task's pause.
 
@@ -249,16 +265,21 @@ def wait_pause_seen(stack: stack_mod.Stack, run_id: str, task_id: str, timeout: 
     ``TaskInstance Finished: dag_id=..., task_id=..., run_id=..., ...``: answer after that line.
     Returns False (and answers anyway) if the line does not come within ``timeout`` seconds.
     """
-    needle = f"TaskInstance Finished: dag_id={APPROVAL_DAG_ID}, task_id={task_id}, run_id={run_id}, "
-    path = stack.state_dir / "logs" / "scheduler.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists() and needle in path.read_text(errors="replace"):
+        if pause_seen(stack, run_id, task_id):
             return True
         time.sleep(0.5)
     log.warning("the scheduler has not logged the pause of %s %s after %ss: answering anyway", run_id, task_id,
                 timeout)
     return False
+
+
+def waiting_months(stack: stack_mod.Stack, months, timeout: float) -> dict[str, str]:
+    """Wait until a request waits for each of ``months`` (``hitlDetails``, matched by the month of its approval
+    run); returns the approval run id of each month."""
+    waiting = stack.api().wait_hitl_waiting(APPROVAL_DAG_ID, months, timeout, key=periode_of)
+    return {periode: waiting[periode]["task_instance"]["dag_run_id"] for periode in months}
 
 
 def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 300) -> list[dict]:
@@ -268,21 +289,53 @@ def approve_months(stack: stack_mod.Stack, months: list[str], timeout: float = 3
 
     if not months:
         return []
-    api = stack.api()
-    waiting: dict[str, str] = {}
-    deadline = time.monotonic() + timeout
-    while set(months) - set(waiting):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no approval request for {sorted(set(months) - set(waiting))} after {timeout}s")
-        for detail in api.hitl_details(APPROVAL_DAG_ID, response_received=False):
-            run_id = detail["task_instance"]["dag_run_id"]
-            periode = periode_of(run_id)
-            if periode in months and detail["task_instance"]["state"] == "awaiting_input":
-                waiting.setdefault(periode, run_id)
-        time.sleep(1)
+    run_ids = waiting_months(stack, months, timeout)
     for periode in months:
-        answer(stack, waiting[periode], APPROVE_ALL, reason=APPROVER_REASON)
-    return [api.wait_run(APPROVAL_DAG_ID, waiting[p], timeout=timeout) for p in months]
+        answer(stack, run_ids[periode], APPROVE_ALL, reason=APPROVER_REASON)
+    api = stack.api()
+    return [api.wait_run(APPROVAL_DAG_ID, run_ids[p], timeout=timeout) for p in months]
+
+
+class ApproveAsTheyCome:
+    """Approve the months of YEAR while the backfill still runs: each month as soon as its request waits and the
+    scheduler has seen its pause. Called at every look at the backfill's runs; never waits itself. What is not
+    answered when the backfill ends (a request that came late, or never: a month already final) is left to
+    :func:`approve_year`. (The history's ids follow the order in which the approval runs record, which was not
+    the months' order before either.)"""
+
+    def __init__(self, stack: stack_mod.Stack, months: list[str]):
+        self.stack, self.pending, self.answered = stack, list(months), {}
+
+    def __call__(self, runs: list[dict]) -> None:
+        from bansos.orchestration.answers import ANSWER_TASK_ID, APPROVE_ALL
+
+        ended = sum(r["state"] == "success" and r["run_type"] == "backfill" for r in runs)
+        if not self.pending or ended <= len(self.answered):
+            return  # no month ended that is not answered yet: no request to look for (each look costs the api-server)
+        waiting = self.stack.api().hitl_waiting(APPROVAL_DAG_ID, key=periode_of)
+        run_ids = {p: d["task_instance"]["dag_run_id"] for p, d in waiting.items()}
+        for periode in answerable(self.pending, run_ids, lambda r: pause_seen(self.stack, r, ANSWER_TASK_ID)):
+            answer(self.stack, run_ids[periode], APPROVE_ALL, reason=APPROVER_REASON)
+            self.answered[periode] = run_ids[periode]
+            self.pending.remove(periode)
+
+
+def answerable(pending: list[str], waiting: dict[str, str], seen) -> list[str]:
+    """The months of ``pending`` to answer now: those whose requests wait (``waiting``: month -> approval run id)
+    and whose pause the scheduler has seen (``seen(run id)``), in the order of ``pending``."""
+    return [periode for periode in pending if periode in waiting and seen(waiting[periode])]
+
+
+def approve_year(stack: stack_mod.Stack, early: ApproveAsTheyCome | None = None, timeout: float = 300
+                 ) -> list[dict]:
+    """After the backfill: approve the months not final that were not answered during it, and wait for every
+    approval run; returns them in month order."""
+    answered = dict(early.answered) if early else {}
+    rest = [m for m in unapproved_months(stack) if m not in answered]
+    runs = dict(zip(rest, approve_months(stack, rest, timeout), strict=True))
+    api = stack.api()
+    runs |= {p: api.wait_run(APPROVAL_DAG_ID, run_id, timeout=timeout) for p, run_id in answered.items()}
+    return [runs[p] for p in sorted(runs)]
 
 
 def approval_history(stack: stack_mod.Stack, months: list[str]) -> list[str]:
@@ -390,16 +443,23 @@ def run(reprocess: str = "none") -> None:
         stack_mod.up(stack)
         changed = landing.result()
     log.info("landed Kepri 2022 extracts (%s files new or changed)", changed)
-    runs = run_year(stack, reprocess=reprocess)
+    log.info("backfilling %s; each month is approved through the REST API (hitlDetails) once its request waits",
+             YEAR)
+    early = ApproveAsTheyCome(stack, [f"{YEAR}-{m:02d}" for m in range(1, 13)])
+    runs = run_year(stack, reprocess=reprocess, while_waiting=early, active_runs=BACKFILL_ACTIVE_RUNS, poll=2)
     ok = [r for r in runs if r["state"] == "success" and r["run_type"] == "backfill"]
-    months = unapproved_months(stack)
-    log.info("approving %s months of %s through the REST API (hitlDetails)", len(months), YEAR)
-    approvals = approve_months(stack, months)
-    log.info("landing a faulty correction from Kota Batam for December and running December again")
-    land_faulty_correction(stack.data_root)
-    correction = run_correction(stack)
+    log.info("approving the months of %s not answered yet (%s answered while the backfill ran)", YEAR,
+             len(early.answered))
+    approvals = approve_year(stack, early)
+    # The two corrections are for different months: December's run and June's cycle go on side by side.
+    log.info("landing a faulty correction from Kota Batam for December and running December again; meanwhile")
     log.info("landing a valid correction for approved June from Tanjungpinang: held, unlocked, approved again")
-    cycle = valid_correction_cycle(stack)
+    land_faulty_correction(stack.data_root)
+    enable_publishing(stack)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        june = pool.submit(valid_correction_cycle, stack)
+        correction = run_correction(stack)
+        cycle = june.result()
     province = load_province(PROVINCE)
     table = publish.yearly_table(stack.warehouse_url, province, YEAR)
     print()
