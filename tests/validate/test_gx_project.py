@@ -4,11 +4,12 @@ Since issue 14's cut of GX's own Python (docs/decisions.md) a validation runs in
 :mod:`bansos.validate.gx_python` installed. Here a real staged extract with failing rules is validated
 both ways: as now, and as before (a file project, GX's own metric-graph code), and the rule outcomes and
 the Data Docs pages must be the same, up to what differs between any two runs (the run time, GX's random
-element ids).
+element ids). Python's cyclic garbage collector is paused while GX runs, and left as it was after.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
+import pytest  # noqa: E402
 from great_expectations.core.id_dict import IDDict  # noqa: E402
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
 
@@ -76,7 +78,11 @@ def test_a_validation_gives_the_outcomes_and_pages_it_gave_before(runtime_env, k
     def run(name):
         return validate.run_suite(runtime_env["dsn"], staged.submission_id, "gx-project", parameters, tmp_path / name)
 
+    collector = []
+    translate = validate._translate
+    monkeypatch.setattr(validate, "_translate", lambda outcome: collector.append(gc.isenabled()) or translate(outcome))
     now, now_page = run("now")
+    assert collector == [False] and gc.isenabled(), "the cyclic collector paused while GX ran, and on again"
     with monkeypatch.context() as before:
         _as_before(before)
         then, then_page = run("before")
@@ -92,6 +98,23 @@ def test_a_validation_gives_the_outcomes_and_pages_it_gave_before(runtime_env, k
                for p in (tmp_path / "now").rglob("*") if p.is_file()}
     assert written == {datadocs.SITE.parts}, "the project itself is in memory: only the site is written"
     assert (tmp_path / "before" / "gx" / "great_expectations.yml").exists(), "the comparison ran a file project"
+
+
+def test_the_cyclic_collector_is_paused_and_left_as_it_was():
+    assert gc.isenabled()
+    with validate.cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), validate.cyclic_gc_paused():
+        raise RuntimeError("a rule could not run")
+    assert gc.isenabled(), "on again after an error too"
+    gc.disable()
+    try:
+        with validate.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled(), "a collector the caller had turned off stays off"
+    finally:
+        gc.enable()
 
 
 def test_a_rule_error_is_read_from_both_forms_of_gxs_exception_info():

@@ -13,11 +13,13 @@ validation raises and the task retries.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +208,28 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cyclic garbage collector off while GX runs, as it was before afterwards.
+
+    GX allocates and drops some hundreds of thousands of objects per validation, and the collector,
+    counting allocations, now and then decides on a full pass over every object of the process (GX,
+    pandas, SQLAlchemy, and in a task Airflow): about a quarter of a CPU-second each time here, in the
+    first validation of a process and then every third or so (measured with ``gc.callbacks``). A
+    validation leaves about 1,500 objects in reference cycles (``gc.collect()`` after one): with the
+    collector paused they wait for its next pass instead, reference counting frees everything else as
+    before, and the process's peak memory did not move. Only the automatic passes are paused; a
+    ``gc.collect()`` still collects.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_suite(
     dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path = SUITE_FILE
 ) -> tuple[list[RuleOutcome], Path | None]:
@@ -215,6 +239,13 @@ def run_suite(
     Raises :class:`RulesCouldNotRun` when a rule's query failed, before anything is published or
     recorded: a rule that did not run says nothing about the file.
     """
+    with cyclic_gc_paused():
+        return _run_checkpoint(dsn, submission_id, run_id, parameters, docs_dir, suite_path)
+
+
+def _run_checkpoint(
+    dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path
+) -> tuple[list[RuleOutcome], Path | None]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # 4-6 s to import: only inside the task, never at DAG parse time
 
