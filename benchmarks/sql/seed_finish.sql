@@ -10,5 +10,6 @@ SELECT nik_hash, 'P', 1970, batch_id FROM core.distribution AS d
 WHERE d.batch_id = (SELECT min(batch_id) FROM core.load_batch)
 ON CONFLICT (nik_hash) DO NOTHING;
 
-CREATE INDEX distribution_kk_programme_idx ON core.distribution (kk_hash, kode_program);
-CREATE INDEX distribution_nik_programme_idx ON core.distribution (nik_hash, kode_program);
+-- as migration 0039 defines them (covering: the rules' lookups read batch_id from the index alone)
+CREATE INDEX distribution_kk_programme_idx ON core.distribution (kk_hash, kode_program) INCLUDE (batch_id);
+CREATE INDEX distribution_nik_programme_idx ON core.distribution (nik_hash, kode_program) INCLUDE (batch_id);

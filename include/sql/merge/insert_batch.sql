@@ -6,7 +6,7 @@
 -- (pg_temp.staged_key); otherwise (the key rotated between stage and merge) they are computed here. The key
 -- arrives as its two pads in pg_temp.pseudonym_pads (warehouse/pseudonyms/load_pads.sql, COPY data: never in
 -- a statement text) and is never stored. The distributions go in ordered by household, so the household index
--- takes them in order instead of at random places; persons come from the staged rows, not from a join with
+-- takes them in order instead of at random places; households and persons come from the staged rows, not from
 -- the rows just written.
 SET LOCAL work_mem = '256MB';
 
@@ -31,21 +31,31 @@ CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submiss
 CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
 ORDER BY 8, c.kode_program;
 
+-- households and persons the warehouse does not know yet: the file's keys, from the staged rows (not the
+-- 13,000,000-row table just written to), those already known left out by one hash anti-join (a month mostly pays
+-- the households of earlier months); ON CONFLICT still settles a race with a merge of another kab/kota
 INSERT INTO core.household (kk_hash, province, first_batch_id)
-SELECT DISTINCT d.kk_hash, d.province, d.batch_id
-FROM core.distribution AS d
-WHERE d.batch_id = (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s)
-ORDER BY d.kk_hash
+SELECT n.kk_hash, %(province)s, b.batch_id
+FROM (SELECT DISTINCT CASE WHEN s.same THEN c.kk_hash ELSE core.hmac_sha256(c.no_kk, k.inner_pad, k.outer_pad) END
+                      AS kk_hash
+      FROM {checked} AS c CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s) AS n
+CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
+WHERE NOT EXISTS (SELECT FROM core.household AS h WHERE h.kk_hash = n.kk_hash)
+ORDER BY n.kk_hash
 ON CONFLICT (kk_hash) DO NOTHING;
 
--- person attributes come from the staged row, the hash as above (stage's, or computed again after a rotation)
+-- person attributes come from the staged row (its first line), the hash as above (stage's, or computed again after a
+-- rotation)
 INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
-SELECT DISTINCT ON (1) CASE WHEN s.same THEN c.nik_hash ELSE core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad) END,
-       c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer, b.batch_id
-FROM {checked} AS c
+SELECT n.nik_hash, n.jenis_kelamin, n.tahun_lahir, b.batch_id
+FROM (SELECT DISTINCT ON (1) CASE WHEN s.same THEN c.nik_hash ELSE core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad) END
+                                 AS nik_hash,
+             c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer AS tahun_lahir
+      FROM {checked} AS c CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
+      ORDER BY 1, c.source_line) AS n
 CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
-CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
-ORDER BY 1, c.source_line
+WHERE NOT EXISTS (SELECT FROM core.person AS p WHERE p.nik_hash = n.nik_hash)
+ORDER BY n.nik_hash
 ON CONFLICT (nik_hash) DO NOTHING;
 
 INSERT INTO core.batch_source_total (batch_id, kode_program, source_rows, source_rupiah)

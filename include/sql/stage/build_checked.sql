@@ -1,8 +1,9 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
--- core.distribution_current (the rules across months, by keyed hash), core.exclusion_in_force (the province's
--- exclusion registry, by NIK hash); writes: staging.submission_<id>_checked.
+-- core.distribution and core.kabkota_month (the rules across months, by keyed hash, current batches only),
+-- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: pg_temp.stage_ids,
+-- pg_temp.stage_* (this transaction's), staging.submission_<id>_checked.
 -- Statistics of the raw rows and the pads' one row first: without them the planner guessed 880 pad rows and
 -- hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge joins. For this
 -- transaction only: work_mem so the lookups' hash tables (one entry per distinct household or person of the
@@ -14,7 +15,9 @@ ANALYZE pg_temp.pseudonym_pads;
 SET LOCAL work_mem = '128MB';
 SET LOCAL enable_mergejoin = off;
 DROP TABLE IF EXISTS {checked};
-CREATE UNLOGGED TABLE {checked} AS
+-- The trimmed values, the pseudonyms and the per-row facts, computed once per row (every later reference reads
+-- them) into a table of this transaction, analysed, so the lookups below are planned for the file's real size.
+CREATE TEMP TABLE stage_ids ON COMMIT DROP AS
 WITH r AS (
     SELECT _line + 1                           AS source_line,
            nullif(btrim(periode), '')          AS periode,
@@ -35,7 +38,7 @@ WITH r AS (
            nullif(btrim(id_kelompok), '')      AS id_kelompok
     FROM {raw}
 ),
-ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-evaluates the expressions
+ids AS (
     SELECT r.*,
            -- translate() instead of regular expressions: the same test, several times faster per row
            -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
@@ -55,43 +58,60 @@ ids AS MATERIALIZED (  -- computed once per row: otherwise every reference re-ev
                     AND substr(tanggal_lahir, 5, 1) = '-' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
                                                                         AS tanggal_lahir_iso
     FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
-),
--- rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
--- (indexes of migration 0034) in the current batches of every kab/kota of the province, except the kab/kota-month
+)
+SELECT * FROM ids;
+ANALYZE pg_temp.stage_ids;
+-- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
+-- in the current batches of every kab/kota of the province, except the kab/kota-month
 -- being validated: a correction is judged against the other months, not against the version it replaces.
 -- Only keys seen before come back; in_year counts the file's calendar year, in_lifetime every year.
-kk_seen AS MATERIALIZED (
-    SELECT f.kk_hash, f.kode_program,
-           count(*) FILTER (WHERE left(d.periode, 4) = left(%(periode)s, 4)) AS in_year,
-           count(*) AS in_lifetime
-    FROM (SELECT DISTINCT kk_hash, kode_program FROM ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
-    JOIN core.distribution_current AS d
-      ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program AND d.province = %(province)s
-     AND NOT (d.kode_kabkota = %(kode_kabkota)s AND d.periode = %(periode)s)
-    GROUP BY f.kk_hash, f.kode_program
-),
-nik_seen AS MATERIALIZED (
-    SELECT f.nik_hash, f.kode_program,
-           count(*) FILTER (WHERE left(d.periode, 4) = left(%(periode)s, 4)) AS in_year,
-           count(*) AS in_lifetime
-    FROM (SELECT DISTINCT nik_hash, kode_program FROM ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
-    JOIN core.distribution_current AS d
-      ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program AND d.province = %(province)s
-     AND NOT (d.kode_kabkota = %(kode_kabkota)s AND d.periode = %(periode)s)
-    GROUP BY f.nik_hash, f.kode_program
-)
+-- The current batch and its kab/kota-month come from core.kabkota_month; the warehouse side is read from the
+-- covering indexes of migration 0039 (key, programme, batch_id) without the table's wide rows: walked in key order
+-- beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
+-- planner chooses between the two; a sequential scan of the fact table and a hash of its 13,000,000 keys (its
+-- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for these two statements only.
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_hashjoin = off;
+SET LOCAL enable_mergejoin = on;
+CREATE TEMP TABLE stage_kk_seen ON COMMIT DROP AS
+SELECT f.kk_hash, f.kode_program,
+       count(*) FILTER (WHERE left(km.periode, 4) = left(%(periode)s, 4)) AS in_year,
+       count(*) AS in_lifetime
+FROM (SELECT DISTINCT kk_hash, kode_program FROM pg_temp.stage_ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+JOIN core.distribution AS d ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program
+JOIN core.kabkota_month AS km
+  ON km.current_batch_id = d.batch_id AND km.province = %(province)s
+ AND NOT (km.kode_kabkota = %(kode_kabkota)s AND km.periode = %(periode)s)
+GROUP BY f.kk_hash, f.kode_program;
+CREATE TEMP TABLE stage_nik_seen ON COMMIT DROP AS
+SELECT f.nik_hash, f.kode_program,
+       count(*) FILTER (WHERE left(km.periode, 4) = left(%(periode)s, 4)) AS in_year,
+       count(*) AS in_lifetime
+FROM (SELECT DISTINCT nik_hash, kode_program FROM pg_temp.stage_ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
+JOIN core.kabkota_month AS km
+  ON km.current_batch_id = d.batch_id AND km.province = %(province)s
+ AND NOT (km.kode_kabkota = %(kode_kabkota)s AND km.periode = %(periode)s)
+GROUP BY f.nik_hash, f.kode_program;
+SET LOCAL enable_seqscan = on;
+SET LOCAL enable_hashjoin = on;
+SET LOCAL enable_mergejoin = off;
 -- end of the rules across months' lookups
-,
 -- duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
 -- sorted every row twice on disk); coalesce: a blank kode_program groups as one, as a window partition did
-kk_repeated AS MATERIALIZED (
-    SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM ids WHERE no_kk IS NOT NULL
-    GROUP BY 1, 2 HAVING count(*) > 1
-),
-nik_repeated AS MATERIALIZED (
-    SELECT nik, coalesce(kode_program, '') AS kode_program FROM ids WHERE nik IS NOT NULL
-    GROUP BY 1, 2 HAVING count(*) > 1
-)
+CREATE TEMP TABLE stage_kk_repeated ON COMMIT DROP AS
+SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE no_kk IS NOT NULL
+GROUP BY 1, 2 HAVING count(*) > 1;
+CREATE TEMP TABLE stage_nik_repeated ON COMMIT DROP AS
+SELECT nik, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE nik IS NOT NULL
+GROUP BY 1, 2 HAVING count(*) > 1;
+-- Their sizes, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took
+-- them for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
+ANALYZE pg_temp.stage_kk_seen;
+ANALYZE pg_temp.stage_nik_seen;
+ANALYZE pg_temp.stage_kk_repeated;
+ANALYZE pg_temp.stage_nik_repeated;
+CREATE UNLOGGED TABLE {checked} AS
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
        CASE WHEN length(i.nik) >= 8 THEN left(i.nik, 4) || repeat('*', length(i.nik) - 8) || right(i.nik, 4)
@@ -173,7 +193,7 @@ SELECT i.*,
        -- 2022-06-01'), NULL otherwise; a reason, never an identifier, so GX examples and Data Docs may show it
        CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
             THEN ex.alasan || ' sejak ' || to_char(ex.tanggal, 'YYYY-MM-DD') END AS excluded_reason
-FROM ids AS i
+FROM pg_temp.stage_ids AS i
 LEFT JOIN ref.region AS nik_now
        ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
 LEFT JOIN ref.region_history AS nik_then
@@ -189,10 +209,10 @@ LEFT JOIN ref.region AS desa
 LEFT JOIN ref.programme AS p
        ON p.province = %(province)s AND p.kode_program = i.kode_program
 -- rules across months (issue 11)
-LEFT JOIN kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
-LEFT JOIN nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
-LEFT JOIN kk_repeated AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
-LEFT JOIN nik_repeated AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN pg_temp.stage_kk_seen AS kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
+LEFT JOIN pg_temp.stage_nik_seen AS nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
+LEFT JOIN pg_temp.stage_kk_repeated AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN pg_temp.stage_nik_repeated AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
 -- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
 LEFT JOIN core.exclusion_in_force AS ex
        ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;
