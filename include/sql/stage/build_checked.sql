@@ -1,16 +1,17 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
--- core.distribution and core.kabkota_month (the rules across months, by keyed hash, current batches only),
+-- core.distribution (the rules across months, by keyed hash, in the batches of stage/other_batches.sql),
 -- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: pg_temp.stage_ids,
 -- pg_temp.stage_* (this transaction's), staging.submission_<id>_checked.
--- Statistics of the raw rows and the pads' one row first: without them the planner guessed 880 pad rows and
--- hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge joins. For this
+-- The raw rows' count and the pads' one row first (no column of the raw rows is compared: their count is enough):
+-- without them the planner guessed 880 pad rows and hundreds of millions of rows after the joins, and sorted the
+-- wide rows on disk for merge joins. For this
 -- transaction only: work_mem so the lookups' hash tables (one entry per distinct household or person of the
 -- file: 80-90 MB at 1,000,000 rows) stay in memory (128MB: at 256MB the backend reached 2.2 GB at 5,000,000
 -- rows; now larger files spill in batches), and no merge joins (each sorted all the wide rows once more, on
 -- disk, to join a lookup of a few rows). See docs/decisions.md (issue 14).
-ANALYZE {raw};
+ANALYZE {raw} (_line);
 ANALYZE pg_temp.pseudonym_pads;
 SET LOCAL work_mem = '128MB';
 SET LOCAL enable_mergejoin = off;
@@ -60,12 +61,20 @@ ids AS (
     FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
 )
 SELECT * FROM ids;
-ANALYZE pg_temp.stage_ids;
+-- Statistics of the columns the joins below compare only (a sample of all thirty cost 30 ms for 5,000 rows, as
+-- much again as building the table): the row count, the keys' distinct values and the share of 16-digit keys.
+ANALYZE pg_temp.stage_ids (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no_kk_is_16_digits,
+                           kode_kecamatan, kode_desa);
 -- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
 -- in the current batches of every kab/kota of the province, except the kab/kota-month
 -- being validated: a correction is judged against the other months, not against the version it replaces.
 -- Only keys seen before come back; in_year counts the file's calendar year, in_lifetime every year.
--- The current batch and its kab/kota-month come from core.kabkota_month; the warehouse side is read from the
+-- The batches compared with (the current batch of every other kab/kota-month of the province, and those of the
+-- file's year) arrive as two lists of constants (stage/other_batches.sql, read just before), so each matched
+-- index entry is judged by a hash lookup: joined to core.kabkota_month, whose statistics lag behind its few
+-- fast-changing rows, the planner took them for three batches and walked every row of those batches (90 ms for
+-- a 5,000-row file against one year of Kepri; 8 ms now), and a join to an analysed table of them, with hash
+-- joins off here, compared each match with every batch. The warehouse side is read from the
 -- covering indexes of migration 0039 (key, programme, batch_id) without the table's wide rows: walked in key order
 -- beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
 -- planner chooses between the two; a sequential scan of the fact table and a hash of its 13,000,000 keys (its
@@ -75,23 +84,19 @@ SET LOCAL enable_hashjoin = off;
 SET LOCAL enable_mergejoin = on;
 CREATE TEMP TABLE stage_kk_seen ON COMMIT DROP AS
 SELECT f.kk_hash, f.kode_program,
-       count(*) FILTER (WHERE left(km.periode, 4) = left(%(periode)s, 4)) AS in_year,
+       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
        count(*) AS in_lifetime
 FROM (SELECT DISTINCT kk_hash, kode_program FROM pg_temp.stage_ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program
-JOIN core.kabkota_month AS km
-  ON km.current_batch_id = d.batch_id AND km.province = %(province)s
- AND NOT (km.kode_kabkota = %(kode_kabkota)s AND km.periode = %(periode)s)
+WHERE d.batch_id = ANY (%(other_batches)s::bigint[])
 GROUP BY f.kk_hash, f.kode_program;
 CREATE TEMP TABLE stage_nik_seen ON COMMIT DROP AS
 SELECT f.nik_hash, f.kode_program,
-       count(*) FILTER (WHERE left(km.periode, 4) = left(%(periode)s, 4)) AS in_year,
+       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
        count(*) AS in_lifetime
 FROM (SELECT DISTINCT nik_hash, kode_program FROM pg_temp.stage_ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
-JOIN core.kabkota_month AS km
-  ON km.current_batch_id = d.batch_id AND km.province = %(province)s
- AND NOT (km.kode_kabkota = %(kode_kabkota)s AND km.periode = %(periode)s)
+WHERE d.batch_id = ANY (%(other_batches)s::bigint[])
 GROUP BY f.nik_hash, f.kode_program;
 SET LOCAL enable_seqscan = on;
 SET LOCAL enable_hashjoin = on;

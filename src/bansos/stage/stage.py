@@ -109,9 +109,16 @@ def stage_submission(
             if rows <= 0:
                 raise FileRejected("no_rows", "File tidak berisi baris data.")
             pseudonyms.hash_with(cur, key, verify=verify_key)
+            where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
+            cur.execute(sqlfiles.read("stage/other_batches.sql"), where)
+            batches = cur.fetchall()
             cur.execute(
                 sqlfiles.compose("stage/build_checked.sql", raw=raw, checked=checked),
-                {"province": province, "periode": periode, "kode_kabkota": kode_kabkota},
+                where
+                | {
+                    "other_batches": [batch for batch, _ in batches],
+                    "year_batches": [batch for batch, in_year in batches if in_year],
+                },
             )
             cur.execute(sqlfiles.compose("stage/drop_raw.sql", raw=raw))
     finally:

@@ -61,4 +61,6 @@ def sync(dsn: str, province: Province) -> list[str]:
                 "programmes": json.dumps([dataclasses.asdict(p) for p in province.programmes]),
             },
         )
+        if loaded:  # statistics of what was just written: the next stage's region joins are planned on them
+            cur.execute(sqlfiles.read("warehouse/reference/analyse.sql"))
     return loaded
