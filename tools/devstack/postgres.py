@@ -33,11 +33,24 @@ def _server(pgdata: Path):
 # unchanged (fsync and full_page_writes stay on).
 BULK_SETTINGS = (("shared_buffers", "512MB"), ("max_wal_size", "4GB"), ("checkpoint_timeout", "30min"))
 
+# A warehouse that holds months of a province (the devstack's, the benchmark's): a merge inserts a month's keys into
+# the two covering key indexes of core.distribution, each about a gigabyte at thirteen 1,000,000-row months, at
+# random places (every leaf touched); in 512MB of shared buffers the leaves were evicted and read again, dirty ones
+# written out mid-statement. 3GB holds both (the machine has 24 GB; the buffers are touched, so taken from memory,
+# only as far as they are used). A month writes about 2GB of WAL, much of it whole pages after a checkpoint: the
+# 16MB of WAL buffers that shared_buffers' default gives were full about 190,000 times during the insert, each time
+# the backend writing WAL itself. Measured on the benchmark's warehouse, the distribution insert of 1,000,000 rows:
+# 23 to 25 backend CPU-s (35 to 37 s wall) -> 17 to 18 (19 to 28 s wall) (docs/decisions.md, "Merge at 1,000,000
+# rows"). Test servers keep BULK_SETTINGS: their warehouses are small, and several start at once.
+WAREHOUSE_SETTINGS = tuple((n, v) for n, v in BULK_SETTINGS if n != "shared_buffers") + (
+    ("shared_buffers", "3GB"), ("wal_buffers", "128MB"))
 
-def start(state_dir: Path) -> str:
+
+def start(state_dir: Path, settings: tuple[tuple[str, str], ...] = BULK_SETTINGS) -> str:
     """Start (or find running) the embedded server; returns its base URI (database ``postgres``).
 
-    A new server gets :data:`BULK_SETTINGS` and one restart (shared_buffers is read at start only)."""
+    A new server gets ``settings`` (:data:`BULK_SETTINGS`, or :data:`WAREHOUSE_SETTINGS` for a warehouse of many
+    large months) and one restart (shared_buffers is read at start only); a server found keeps its own."""
     pgdata = state_dir / "pgdata"
     new = not (pgdata / "PG_VERSION").exists()
     uri = _server(pgdata).get_uri()
@@ -45,7 +58,7 @@ def start(state_dir: Path) -> str:
         conn = psycopg2.connect(uri)
         conn.autocommit = True
         with conn.cursor() as cur:
-            for name, value in BULK_SETTINGS:
+            for name, value in settings:
                 cur.execute(f"ALTER SYSTEM SET {name} = '{value}'")
         conn.close()
         restart(pgdata)

@@ -52,7 +52,7 @@ def configure(
     warehouse = os.environ.get("BANSOS_WAREHOUSE_URL")
     metadata = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
     if not warehouse or not metadata:
-        base = postgres.start(state_dir)
+        base = postgres.start(state_dir, postgres.WAREHOUSE_SETTINGS)
         warehouse = warehouse or postgres.ensure_database(base, "bansos")
         metadata = metadata or postgres.sqlalchemy(postgres.ensure_database(base, "airflow"))
     port_file = state_dir / "airflow.port"
