@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -211,7 +212,22 @@ def pg_base(tmp_path_factory) -> str:
         _admin(uri, f"ALTER SYSTEM SET {setting}")
     _admin(uri, "SELECT pg_reload_conf()")
     yield uri
-    postgres.stop(state)
+    postgres.stop(state, mode="immediate")  # its files are deleted next: no checkpoint to write
+    discard_in_background(state / "pgdata")
+
+
+def discard_in_background(pgdata: Path) -> None:
+    """Delete a stopped test server's files without waiting: a ``make check`` leaves 3 GB per worker (a
+    hundred copies of the template database, the WAL), which pytest would otherwise delete, ten seconds of
+    disk work, at the exit of the run three runs later. The server's log is kept beside the folder."""
+    if not (pgdata / "PG_VERSION").exists():
+        return
+    if (pgdata / "log").exists():
+        (pgdata / "log").rename(pgdata.with_name("postgresql.log"))
+    trash = pgdata.with_name(pgdata.name + ".discarded")
+    pgdata.rename(trash)
+    subprocess.Popen(["rm", "-rf", str(trash)], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _admin(pg_base: str, sql: str, params=None) -> None:

