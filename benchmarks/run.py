@@ -206,6 +206,9 @@ def run_size(rows: int, args, base: str, workdir: Path, pid: int | None) -> dict
     history_rows = min(rows, args.history_max)
     t = time.perf_counter()
     template = seed(base, rows, history_rows)
+    from bansos.warehouse.database import close_idle
+
+    close_idle()  # the sessions seeding kept for reuse: PostgreSQL copies a database nobody is connected to
     print(f"  warehouse with 12 earlier months of {history_rows:,} rows in {time.perf_counter() - t:.1f} s",
           flush=True)
     runs = []

@@ -7,6 +7,7 @@ psycopg2 (COPY, merges) and SQLAlchemy (Great Expectations).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -48,6 +49,7 @@ def _forget_inherited() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_inherited)
+atexit.register(lambda: close_idle())  # say goodbye to the server rather than drop the socket
 
 
 def _checkout(dsn: str) -> psycopg2.extensions.connection | None:
