@@ -49,7 +49,6 @@ def _forget_inherited() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_inherited)
-atexit.register(lambda: close_idle())  # say goodbye to the server rather than drop the socket
 
 
 def _checkout(dsn: str) -> psycopg2.extensions.connection | None:
@@ -107,6 +106,9 @@ def close_idle() -> None:
         _idle.clear()
     for conn in kept:
         conn.close()
+
+
+atexit.register(close_idle)  # say goodbye to the server rather than drop the socket
 
 
 @contextmanager
