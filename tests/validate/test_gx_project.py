@@ -1,10 +1,11 @@
 """The throw-away GX project each validation creates, as :mod:`bansos.validate.validate` sets it up.
 
 Since issue 14's cut of GX's own Python (docs/decisions.md) a validation runs in an ephemeral context with
-:mod:`bansos.validate.gx_python` installed. Here a real staged extract with failing rules is validated
-both ways: as now, and as before (a file project, GX's own metric-graph code), and the rule outcomes and
-the Data Docs pages must be the same, up to what differs between any two runs (the run time, GX's random
-element ids). Python's cyclic garbage collector is paused while GX runs, and left as it was after.
+:mod:`bansos.validate.gx_python` installed, and without a checkpoint. Here a real staged extract with failing
+rules is validated both ways: as now, and as before (a file project, a checkpoint, GX's own metric-graph
+code), and the rule outcomes and the Data Docs pages must be the same, up to what differs between any two
+runs (the run time, GX's random element ids). Python's cyclic garbage collector is paused while GX runs,
+and left as it was after.
 """
 
 from __future__ import annotations
@@ -37,8 +38,23 @@ RUN_SPECIFIC = [
 ]
 
 
+def _checkpoint_run(context, definition, parameters):
+    """How a validation ran before: a checkpoint whose action builds the Data Docs."""
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=definition.name,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format=validate.RESULT_FORMAT,
+        )
+    )
+    (result,) = checkpoint.run(expectation_parameters=parameters).run_results.values()
+    return result
+
+
 def _as_before(monkeypatch) -> None:
-    """The project and GX code of a validation before the change: a file project, GX's own lookups and ids."""
+    """The project and GX code of a validation before the changes: a file project, a checkpoint, GX's own
+    lookups and ids."""
     real = gx.get_context
 
     def file_project(mode, project_config):
@@ -49,6 +65,7 @@ def _as_before(monkeypatch) -> None:
         return context
 
     monkeypatch.setattr(validate, "_project_config", lambda docs_dir: docs_dir)
+    monkeypatch.setattr(validate, "_run_and_build_docs", _checkpoint_run)
     monkeypatch.setattr(gx, "get_context", file_project)
     for name in gx_python.LOOKUPS:
         monkeypatch.setattr(Expectation, name, gx_python.SHIPPED[name])
