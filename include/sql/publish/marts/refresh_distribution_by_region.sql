@@ -27,8 +27,10 @@ d AS (
            c.kode_program,
            substr(c.periode, 6, 2)::integer           AS bulan,
            (substr(c.periode, 6, 2)::integer + 2) / 3 AS triwulan,
-           c.kk_hash,
-           c.nik_hash,
+           -- No KK and NIK hashes as small numbers (the same one for the same hash): the distinct counts below sort
+           -- each group's values, and integers sort in a fraction of the time 32-byte hashes take (2.0 -> 1.5 CPU-s)
+           dense_rank() OVER (ORDER BY c.kk_hash)::integer  AS kk_id,
+           dense_rank() OVER (ORDER BY c.nik_hash)::integer AS nik_id,
            c.nominal,
            c.saluran,
            c.batch_id,  -- one current batch per kab/kota-month: distinct batches count its months
@@ -43,12 +45,12 @@ g AS (
            grouping(kode_kabkota, kode_kecamatan)     AS gw,
            grouping(kode_program)                     AS gprog,
            triwulan, bulan, kode_kabkota, kode_kecamatan, kode_program,
-           count(DISTINCT kk_hash)                    AS kk,
-           count(DISTINCT nik_hash)                   AS persons,
+           count(DISTINCT kk_id)                    AS kk,
+           count(DISTINCT nik_id)                   AS persons,
            count(*)                                   AS n,
            sum(nominal)                               AS rp,
            coalesce(sum(nominal) FILTER (WHERE saluran = 'NONTUNAI'), 0) AS rp_nontunai,
-           count(DISTINCT kk_hash) FILTER (WHERE final) AS kk_final,
+           count(DISTINCT kk_id) FILTER (WHERE final) AS kk_final,
            count(DISTINCT batch_id) FILTER (WHERE NOT final) AS provisional_months
     FROM d
     GROUP BY GROUPING SETS ((), (triwulan), (triwulan, bulan)),
