@@ -1,6 +1,6 @@
 -- Recomputes the summary of one province and year from the current batch of every kab/kota-month.
 -- Each row also says whether the kab/kota-months it counts are final (core.kabkota_month_approval), and the
--- headline over final months only. reads: core.distribution_current, core.kabkota_month_approval, ref.programme; writes: mart.distribution_summary (rows of that province and year).
+-- headline over final months only. reads: core.kabkota_month_approval, core.distribution, ref.programme; writes: mart.distribution_summary (rows of that province and year).
 SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
 
 DELETE FROM mart.distribution_summary WHERE province = %(province)s AND tahun = %(tahun)s;

@@ -1,5 +1,5 @@
 -- For every figure the marts publish for a province-year: rows and Rupiah in the accepted files, in core and in the marts.
--- reads: core.kabkota_month, core.load_batch, raw.submission, core.batch_source_total, core.distribution_current, mart.distribution_by_region, mart.distribution_summary; writes: nothing.
+-- reads: core.kabkota_month, core.load_batch, raw.submission, core.batch_source_total, core.distribution, mart.distribution_by_region, mart.distribution_summary; writes: nothing.
 WITH cur AS (
     SELECT km.kode_kabkota,
            substr(km.periode, 6, 2)::integer           AS bulan,
