@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg2
 import pytest
 
 from bansos.domain.handoff import Validated, from_xcom, to_xcom
@@ -200,6 +201,25 @@ def test_every_level_adds_up(year):
     assert (levels["tahun/provinsi"], levels["triwulan/provinsi"], levels["bulan/provinsi"]) == (1, 4, 12)
     assert levels["tahun/kabupaten_kota"] == 7 and levels["bulan/kabupaten_kota"] == 84
     assert levels["tahun/kecamatan"] > 50
+
+
+def test_the_summary_copied_from_the_breakdown_is_the_one_a_monthly_run_counts(year):
+    # the publication (and refresh_all) copy the summary from the regional breakdown; a monthly run counts it
+    # with publish/refresh_summary.sql: every row and column the same, for a full year and for Batam's three months
+    sql = "SELECT * FROM mart.distribution_summary WHERE province = '21' AND tahun = %s"
+    for tahun, rows in ((2022, 397), (2023, 16)):
+        copied = sorted(query(year["dsn"], sql, (tahun,)), key=repr)
+        conn = psycopg2.connect(year["dsn"])
+        try:
+            with conn.cursor() as cur:
+                assert marts.refresh(cur, "21", tahun, only=("distribution_summary",)) == {"distribution_summary": rows}
+                cur.execute(sql, (tahun,))
+                counted = sorted(cur.fetchall(), key=repr)
+        finally:
+            conn.rollback()  # the module's marts stay as the publication left them
+            conn.close()
+        assert len(copied) == rows
+        assert counted == copied, tahun
 
 
 def test_the_completeness_matrix_shows_on_time_late_rejected_missing_and_not_due(year):

@@ -1,22 +1,32 @@
 -- Recomputes the summary of one province and year from the current batch of every kab/kota-month.
 -- Each row also says whether the kab/kota-months it counts are final (core.kabkota_month_approval), and the
--- headline over final months only. reads: core.distribution_current, core.kabkota_month_approval, ref.programme; writes: mart.distribution_summary (rows of that province and year).
+-- headline over final months only. reads: core.kabkota_month_approval, core.distribution, ref.programme; writes: mart.distribution_summary (rows of that province and year).
 SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
 
 DELETE FROM mart.distribution_summary WHERE province = %(province)s AND tahun = %(tahun)s;
 
-WITH d AS (
-    SELECT kode_kabkota,
-           kode_program,
-           substr(periode, 6, 2)::integer AS bulan,
-           kk_hash,
-           nik_hash,
-           nominal,
-           c.batch_id,  -- one current batch per kab/kota-month: distinct batches count its months
-           coalesce(a.status = 'final', false) AS final
-    FROM core.distribution_current AS c
-    LEFT JOIN core.kabkota_month_approval AS a USING (province, periode, kode_kabkota)
+-- The year's rows through its current batches, each kab/kota-month's approval looked up once: see
+-- publish/marts/refresh_distribution_by_region.sql (the same rows as core.distribution_current of the year).
+-- The sorts of a year's rows in memory, not spilled to disk:
+SET LOCAL work_mem = '64MB';
+
+WITH months AS MATERIALIZED (
+    SELECT current_batch_id, coalesce(status = 'final', false) AS final
+    FROM core.kabkota_month_approval
     WHERE province = %(province)s AND substr(periode, 1, 4) = %(tahun)s::text
+),
+d AS (
+    SELECT c.kode_kabkota,
+           c.kode_program,
+           substr(c.periode, 6, 2)::integer AS bulan,
+           c.kk_hash,
+           c.nik_hash,
+           c.nominal,
+           c.batch_id,  -- one current batch per kab/kota-month: distinct batches count its months
+           m.final
+    FROM months AS m
+    JOIN core.distribution AS c ON c.batch_id = m.current_batch_id
+    WHERE c.province = %(province)s AND substr(c.periode, 1, 4) = %(tahun)s::text
 ),
 by_programme AS (
     SELECT grouping(bulan, kode_kabkota) AS g, bulan, kode_kabkota, kode_program,

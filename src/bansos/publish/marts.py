@@ -25,7 +25,8 @@ a few hundred milliseconds), and the publish DAG, which every monthly run trigge
 event, refreshes all four, reconciles them and exports them in one snapshot. The regional breakdown
 is the expensive one (18 grouping sets with distinct counts over the whole year) and only the
 publication reads it, so it is computed once per publication, not once per monthly run
-(``docs/decisions.md``).
+(``docs/decisions.md``). When both are refreshed, the summary is copied from the breakdown (its levels are
+levels of the breakdown, :data:`SUMMARY_FROM_REGION`) instead of counted again.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ REFRESH = (
 )
 # What a monthly run refreshes; the publish DAG refreshes every mart in REFRESH (see the module doc).
 MONTHLY = ("distribution_summary", "submission_completeness", "dq_summary")
+# Refreshed together, the summary is copied from the regional breakdown, refreshed first: its levels are levels of
+# the breakdown, and counting the year's distinct No KK and NIK once instead of twice saves a CPU-second of a
+# publication (docs/decisions.md).
+SUMMARY_FROM_REGION = "publish/marts/refresh_summary_from_region.sql"
 
 # PostgreSQL type OIDs -> the kind of a column, which decides its format in CSV, XLSX and Parquet.
 _KIND_BY_OID = {16: "bool", 20: "int", 21: "int", 23: "int", 700: "number", 701: "number", 1700: "number",
@@ -62,13 +67,16 @@ def refresh(
     if unknown:
         raise ValueError(f"no such mart: {', '.join(sorted(unknown))}")
     params = {"province": province, "tahun": int(tahun), "as_of": as_of}
+    steps = [(mart, path) for mart, path in REFRESH if only is None or mart in only]
+    if {"distribution_summary", "distribution_by_region"} <= {mart for mart, _ in steps}:
+        steps = [step for step in steps if step[0] != "distribution_summary"]
+        after = [mart for mart, _ in steps].index("distribution_by_region") + 1
+        steps.insert(after, ("distribution_summary", SUMMARY_FROM_REGION))
     written = {}
-    for mart, path in REFRESH:
-        if only is not None and mart not in only:
-            continue
+    for mart, path in steps:
         sqlfiles.run_script(cur, sqlfiles.read(path), params)
         written[mart] = cur.rowcount
-    return written
+    return {mart: written[mart] for mart, _ in REFRESH if mart in written}  # in REFRESH order, as manifests list them
 
 
 def refresh_all(dsn: str, province: str, tahun: int, as_of: datetime | None = None) -> dict[str, int]:

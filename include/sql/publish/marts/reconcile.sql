@@ -1,5 +1,5 @@
 -- For every figure the marts publish for a province-year: rows and Rupiah in the accepted files, in core and in the marts.
--- reads: core.kabkota_month, core.load_batch, raw.submission, core.batch_source_total, core.distribution_current, mart.distribution_by_region, mart.distribution_summary; writes: nothing.
+-- reads: core.kabkota_month, core.load_batch, raw.submission, core.batch_source_total, core.distribution, mart.distribution_by_region, mart.distribution_summary; writes: nothing.
 WITH cur AS (
     SELECT km.kode_kabkota,
            substr(km.periode, 6, 2)::integer           AS bulan,
@@ -23,10 +23,15 @@ base AS (
     FROM cur AS c
     JOIN core.batch_source_total AS t ON t.batch_id = c.batch_id
     UNION ALL
+    -- core's rows through the current batches of the year (one index probe each): the same rows as
+    -- core.distribution_current of the year, see publish/marts/refresh_distribution_by_region.sql
     SELECT 'core', (substr(d.periode, 6, 2)::integer + 2) / 3, substr(d.periode, 6, 2)::integer, d.kode_kabkota,
            d.kode_kecamatan, d.kode_program, count(*), sum(d.nominal)
-    FROM core.distribution_current AS d
-    WHERE d.province = %(province)s
+    FROM core.kabkota_month AS km
+    JOIN core.distribution AS d ON d.batch_id = km.current_batch_id
+    WHERE km.province = %(province)s
+      AND km.periode BETWEEN %(tahun)s::text || '-01' AND %(tahun)s::text || '-12'
+      AND d.province = %(province)s
       AND d.periode BETWEEN %(tahun)s::text || '-01' AND %(tahun)s::text || '-12'
     GROUP BY d.periode, d.kode_kabkota, d.kode_kecamatan, d.kode_program
 ),
