@@ -22,6 +22,7 @@ first that applies, from what it is and the fixtures it uses, so a moved test ke
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import re
@@ -374,11 +375,26 @@ def random_key() -> bytes:
 
 @pytest.fixture(scope="session")
 def kepri2022(tmp_path_factory) -> Path:
-    """The synthetic Kepri 2022 landing tree (84 files), generated once per session."""
+    """The synthetic Kepri 2022 landing tree (84 files), generated once per run and only read.
+
+    Under pytest-xdist the workers of a run share one tree (in the run's base folder, which holds each
+    worker's own): the first to need it writes it under a lock, the others wait for it and read it; the
+    generator is deterministic, so each would have written the same bytes (about 2 CPU-s each)."""
     from tools.synthetic import write_kepri_2022
 
-    root = tmp_path_factory.mktemp("kepri2022")
-    write_kepri_2022(root)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.mktemp("kepri2022")
+        write_kepri_2022(root)
+        return root
+    shared = tmp_path_factory.getbasetemp().parent
+    root = shared / f"kepri2022-{os.environ['PYTEST_XDIST_TESTRUNUID']}"  # this run's, never an earlier run's
+    with open(shared / "kepri2022.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not root.exists():
+            partial = root.with_name(root.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            write_kepri_2022(partial)
+            partial.rename(root)  # whole or not at all: a worker that failed midway leaves no tree
     return root
 
 
