@@ -246,7 +246,7 @@ def run_suite(
     recorded: a rule that did not run says nothing about the file.
     """
     with cyclic_gc_paused():
-        return _run_checkpoint(dsn, submission_id, run_id, parameters, docs_dir, suite_path)
+        return _run_gx(dsn, submission_id, run_id, parameters, docs_dir, suite_path)
 
 
 def _run_and_build_docs(context, definition, parameters: dict):
@@ -278,7 +278,7 @@ def _run_and_build_docs(context, definition, parameters: dict):
     return result
 
 
-def _run_checkpoint(
+def _run_gx(
     dsn: str, submission_id: int, run_id: str, parameters: dict, docs_dir: Path, suite_path: Path
 ) -> tuple[list[RuleOutcome], Path | None]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
