@@ -130,33 +130,35 @@ SHARED_STATES = {
 
 
 # The costliest test files, by the CPU-seconds (pytest and its PostgreSQL server) each took in ``make check``
-# (measured as docs/decisions.md says): the scheduler hands them out first, costliest first, so the run
+# (measured as docs/decisions.md says), plus the seconds a file waits on a clock (a worker's time either
+# way): the scheduler hands them out first, costliest first, so the run
 # does not end with one worker on a long file while the other has nothing left. Only an order: a file not
 # listed goes after these, in xdist's order, and a figure gone stale costs wall time, never a result.
-COSTS = {
-    "tests/publish/test_marts.py": 52,  # 33 in the worker and its server, about 19 in its forked branches
-    "tests/validate/test_defects.py": 49,
-    "tests/orchestration/test_steps.py": 27,
-    "tests/orchestration/test_steps_on_s3.py": 22,
-    "tests/faults/test_runs_and_staging.py": 21,
-    "tests/stage/test_format_answers.py": 21,
-    "tests/validate/test_rules_across_months.py": 18,
-    "tests/approve/test_approval.py": 15,
-    "tests/faults/test_pseudonym_key.py": 14,
-    "tests/faults/test_hostile_files.py": 12,
-    "tests/stage/test_file_formats.py": 12,
-    "tests/tools/test_synthetic.py": 11,
-    "tests/publish/test_provinces.py": 11,
-    "tests/approve/test_held.py": 10,
-    "tests/publish/test_export.py": 10,
-    "tests/packaging/test_wheel.py": 8,  # in its pip and venv subprocesses
-    "tests/extract/test_exclusions.py": 8,
-    "tests/faults/test_rule_errors.py": 8,
-    "tests/orchestration/test_waiting.py": 6,
-    "tests/faults/test_compose_defaults.py": 6,
-    "tests/validate/test_correction_list.py": 6,
-    "tests/publish/test_status.py": 5,
-    "tests/validate/test_integrity.py": 5,
+COSTS = {  # measured 2026-12-03 in the afternoon (docs/decisions.md, "Validation without a checkpoint ...")
+    "tests/publish/test_marts.py": 38,  # its forked branches included
+    "tests/validate/test_defects.py": 30,
+    "tests/orchestration/test_steps.py": 16,
+    "tests/orchestration/test_steps_on_s3.py": 14,
+    "tests/faults/test_rule_errors.py": 13,  # 6, and about 7 s of statement timeouts
+    "tests/faults/test_runs_and_staging.py": 12,
+    "tests/orchestration/test_waiting.py": 12,  # 5, and about 7 s of the trigger's waits
+    "tests/packaging/test_wheel.py": 11,  # in its pip and venv subprocesses
+    "tests/faults/test_hostile_files.py": 11,
+    "tests/stage/test_format_answers.py": 10,
+    "tests/faults/test_pseudonym_key.py": 9,
+    "tests/validate/test_rules_across_months.py": 8,
+    "tests/stage/test_file_formats.py": 8,
+    "tests/tools/test_synthetic.py": 8,
+    "tests/approve/test_approval.py": 7,
+    "tests/publish/test_provinces.py": 7,
+    "tests/validate/test_datadocs_offline.py": 7,  # 4, and about 3 s of Chromium's start
+    "tests/warehouse/test_sessions.py": 6,
+    "tests/extract/test_exclusions.py": 6,
+    "tests/faults/test_compose_defaults.py": 5,
+    "tests/publish/test_export.py": 5,
+    "tests/approve/test_held.py": 5,
+    "tests/publish/test_status.py": 4,
+    "tests/validate/test_correction_list.py": 4,
 }
 
 
