@@ -69,9 +69,9 @@ def refresh(
     params = {"province": province, "tahun": int(tahun), "as_of": as_of}
     steps = [(mart, path) for mart, path in REFRESH if only is None or mart in only]
     if {"distribution_summary", "distribution_by_region"} <= {mart for mart, _ in steps}:
+        # the summary last, copied from the breakdown (the other marts read neither)
         steps = [step for step in steps if step[0] != "distribution_summary"]
-        after = [mart for mart, _ in steps].index("distribution_by_region") + 1
-        steps.insert(after, ("distribution_summary", SUMMARY_FROM_REGION))
+        steps.append(("distribution_summary", SUMMARY_FROM_REGION))
     written = {}
     for mart, path in steps:
         sqlfiles.run_script(cur, sqlfiles.read(path), params)
