@@ -45,15 +45,15 @@ test: $(STAMP)
 # test file stays on one worker, so its module fixtures are built once, and the files that start from one
 # frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once; the
 # costliest files, tests/conftest.py COSTS, go out first; the files of the airflow and e2e tiers are not even
-# collected; each server's files deleted in the background when it stops). Not yet the two minutes of issue 10 on
-# this 2-core machine (about 208 CPU-seconds, 139 to 148 s idle; 126 to 174 s when the host runs slower; what is
-# left: docs/decisions.md). `make test` runs every tier,
+# collected; each server's files in memory, /dev/shm, when it has room, and deleted in the background when it
+# stops). Not yet the two minutes of issue 10 on this 2-core machine (about 208 CPU-seconds, 139 to 148 s idle;
+# 120 to 186 s when the host runs slower; what is left: docs/decisions.md). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 CHECK_TIERS ?= not airflow and not e2e and not slow
 check: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "$(CHECK_TIERS)" -n auto --dist loadfile
+	BANSOS_TEST_SERVER_IN_MEMORY=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m "$(CHECK_TIERS)" -n auto --dist loadfile
 
 # One kab/kota-month at each size: bare COPY, the naive pandas + GX path, this project (benchmarks/README.md).
 # BENCH_SIZES=100000,1000000 for fewer sizes, BENCH_RUNS=1 for one run per size (medians of three by default).

@@ -27,7 +27,7 @@ def test_it_waits_for_the_scheduler_to_log_the_pause(tmp_path):
     stack = _stack(tmp_path)
 
     def log_the_pause():
-        time.sleep(1.0)
+        time.sleep(0.3)
         with (tmp_path / "logs" / "scheduler.log").open("a") as f:
             f.write(LINE)
 
@@ -42,4 +42,4 @@ def test_another_run_s_pause_does_not_count(tmp_path):
     stack = _stack(tmp_path)
     with (tmp_path / "logs" / "scheduler.log").open("a") as f:
         f.write(LINE.replace(RUN_ID, RUN_ID + "_other"))
-    assert demo.wait_pause_seen(stack, RUN_ID, "approve", timeout=1) is False
+    assert demo.wait_pause_seen(stack, RUN_ID, "approve", timeout=0.3) is False
