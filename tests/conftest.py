@@ -207,7 +207,8 @@ TEST_SERVER_SETTINGS = postgres.BULK_SETTINGS + (("wal_level", "minimal"), ("max
 # A test server's files go to memory (tmpfs) when the machine has one with room for them: its writes (about
 # 180 template copies of 24 MB in a `make check`, the WAL, every load) then cost the kernel no file-system and
 # block-device work. Measured per template copy: 0.26 s of the server's CPU, 0.20 of it in the kernel, on this
-# machine's ext4 disk; 0.08 s on /dev/shm (docs/decisions.md, "`make check`: the test servers in memory").
+# machine's ext4 disk; 0.08 s on /dev/shm (docs/decisions.md, "`make check`: the test servers' WAL and files in
+# memory ...").
 # `make check` asks for it (BANSOS_TEST_SERVER_IN_MEMORY=1): its two workers' servers end at about 3 GB each.
 # `make test` keeps its one server on disk: it serves every tier, and the end-to-end stacks need the memory.
 MEMORY_DIR = Path("/dev/shm")
@@ -259,19 +260,18 @@ def pg_base(tmp_path_factory) -> str:
     _admin(uri, "SELECT pg_reload_conf()")
     yield uri
     postgres.stop(state, mode="immediate")  # its files are deleted next: no checkpoint to write
-    in_memory = state.parent == MEMORY_DIR
-    discard_in_background(state / "pgdata", log_to=tmp_path_factory.getbasetemp() if in_memory else None)
+    discard_in_background(state / "pgdata", keep_log_in=tmp_path_factory.getbasetemp())
 
 
-def discard_in_background(pgdata: Path, log_to: Path | None = None) -> None:
+def discard_in_background(pgdata: Path, keep_log_in: Path) -> None:
     """Delete a stopped test server's files without waiting: a ``make check`` leaves 3 GB per worker (a
     hundred copies of the template database, the WAL), which pytest would otherwise delete, ten seconds of
-    disk work, at the exit of the run three runs later. The server's log is kept, in ``log_to`` (by default
-    beside the folder); a server in memory has its whole folder removed."""
+    disk work, at the exit of the run three runs later. The server's log is kept in ``keep_log_in``; a
+    server in memory has its whole folder removed."""
     if not (pgdata / "PG_VERSION").exists():
         return
     if (pgdata / "log").exists():
-        shutil.move(pgdata / "log", (log_to or pgdata.parent) / "postgresql.log")
+        shutil.move(pgdata / "log", keep_log_in / "postgresql.log")
     in_memory = pgdata.parent.parent == MEMORY_DIR
     trash = pgdata.parent if in_memory else pgdata.rename(pgdata.with_name(pgdata.name + ".discarded"))
     subprocess.Popen(["rm", "-rf", str(trash)], start_new_session=True,

@@ -81,7 +81,7 @@ def test_the_trigger_fires_for_a_txt(root):
     store = open_store(root)
     store.put_bytes("landing/21/2022-03/21.05/desktop.ini", b"[.ShellClassInfo]\r\n")
     later(LANDS_AFTER, lambda: store.put_bytes("landing/21/2022-03/21.05/penyaluran.txt",
-                                       b"\xff\xfe" + "periode\tnik\r\n".encode("utf-16-le")))
+                                               b"\xff\xfe" + "periode\tnik\r\n".encode("utf-16-le")))
     started = time.monotonic()
     assert [e["status"] for e in run_trigger(trigger)] == ["arrived"]
     assert LANDS_AFTER - 0.05 < time.monotonic() - started < 10, "not before the .txt landed: desktop.ini is litter"
