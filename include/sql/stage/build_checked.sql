@@ -41,22 +41,26 @@ WITH r AS (
 ),
 ids AS (
     SELECT r.*,
-           -- translate() instead of regular expressions: the same test, several times faster per row
            -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
            core.hmac_sha256(no_kk, k.inner_pad, k.outer_pad) AS kk_hash,
            core.hmac_sha256(nik, k.inner_pad, k.outer_pad)   AS nik_hash,
-           coalesce(length(nik) = 16 AND translate(nik, '0123456789', '') = '', false)     AS nik_is_16_digits,
-           coalesce(length(no_kk) = 16 AND translate(no_kk, '0123456789', '') = '', false) AS no_kk_is_16_digits,
-           coalesce(nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)   AS nik_scientific,
-           coalesce(no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false) AS no_kk_scientific,
+           -- the cheapest test of each shape, measured per 1,000,000 rows (docs/decisions.md): a regular expression
+           -- for the 16-digit keys (translate() cost 0.35 s more a column), translate() for the short nominal
+           -- (the regular expression cost more there), the scientific pattern only where there is an E
+           coalesce(length(nik) = 16 AND nik ~ '^[0-9]+$', false)     AS nik_is_16_digits,
+           coalesce(length(no_kk) = 16 AND no_kk ~ '^[0-9]+$', false) AS no_kk_is_16_digits,
+           coalesce((strpos(nik, 'e') > 0 OR strpos(nik, 'E') > 0) AND nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)
+                                                                        AS nik_scientific,
+           coalesce((strpos(no_kk, 'e') > 0 OR strpos(no_kk, 'E') > 0) AND no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)
+                                                                        AS no_kk_scientific,
            coalesce(length(nominal) BETWEEN 1 AND 15 AND translate(nominal, '0123456789', '') = '', false)
                                                                         AS nominal_is_digits,
-           -- YYYY-MM-DD and a real calendar date
-           coalesce(length(tanggal_salur) = 10 AND translate(tanggal_salur, '0123456789', '') = '--'
-                    AND substr(tanggal_salur, 5, 1) = '-' AND pg_input_is_valid(tanggal_salur, 'date'), false)
+           -- YYYY-MM-DD and a real calendar date: ten characters, digits and two hyphens, one of them fifth
+           coalesce(length(tanggal_salur) = 10 AND substr(tanggal_salur, 5, 1) = '-'
+                    AND tanggal_salur ~ '^[0-9]*-[0-9]*-[0-9]*$' AND pg_input_is_valid(tanggal_salur, 'date'), false)
                                                                         AS tanggal_salur_iso,
-           coalesce(length(tanggal_lahir) = 10 AND translate(tanggal_lahir, '0123456789', '') = '--'
-                    AND substr(tanggal_lahir, 5, 1) = '-' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
+           coalesce(length(tanggal_lahir) = 10 AND substr(tanggal_lahir, 5, 1) = '-'
+                    AND tanggal_lahir ~ '^[0-9]*-[0-9]*-[0-9]*$' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
                                                                         AS tanggal_lahir_iso
     FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
 )
@@ -110,8 +114,14 @@ GROUP BY 1, 2 HAVING count(*) > 1;
 CREATE TEMP TABLE stage_nik_repeated ON COMMIT DROP AS
 SELECT nik, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE nik IS NOT NULL
 GROUP BY 1, 2 HAVING count(*) > 1;
+-- the kecamatan codes a NIK or No KK may start with: today's and the history's (ref.region_history)
+CREATE TEMP TABLE stage_kecamatan_digits ON COMMIT DROP AS
+SELECT digits FROM ref.region WHERE tingkat = 'kecamatan' AND digits IS NOT NULL
+UNION
+SELECT digits FROM ref.region_history WHERE tingkat = 'kecamatan' AND digits IS NOT NULL;
 -- Their sizes, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took
 -- them for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
+ANALYZE pg_temp.stage_kecamatan_digits;
 ANALYZE pg_temp.stage_kk_seen;
 ANALYZE pg_temp.stage_nik_seen;
 ANALYZE pg_temp.stage_kk_repeated;
@@ -126,7 +136,7 @@ SELECT i.*,
        -- NIK: 16 digits, not one digit repeated, serial not 0000, DDMMYY (+40 for women) a real date
        -- (each defect fires one rule: a blank NIK is 'required', 3.17E+15 is 'scientific', a short one 'format')
        i.nik IS NULL OR i.nik_scientific
-           OR (i.nik_is_16_digits AND translate(i.nik, left(i.nik, 1), '') <> '' AND right(i.nik, 4) <> '0000')
+           OR (i.nik_is_16_digits AND i.nik <> repeat(left(i.nik, 1), 16) AND right(i.nik, 4) <> '0000')
            AS nik_format_ok,
        CASE WHEN NOT i.nik_is_16_digits THEN true
             WHEN substr(i.nik, 7, 2)::integer BETWEEN 1 AND 71
@@ -136,16 +146,20 @@ SELECT i.*,
        CASE WHEN i.nik_is_16_digits AND i.jenis_kelamin IN ('L', 'P')
             THEN (substr(i.nik, 7, 2)::integer > 40) = (i.jenis_kelamin = 'P')
             ELSE true END AS nik_sex_consistent,
-       NOT i.nik_is_16_digits OR nik_now.kode IS NOT NULL OR nik_then.kode IS NOT NULL AS nik_prefix_known,
+       -- a kecamatan code of today or of the history (one hash of both lists, probed per row: a cheaper plan than
+       -- a join per list and key, about 0.2 s per 1,000,000 rows each)
+       NOT i.nik_is_16_digits OR left(i.nik, 6) IN (SELECT digits FROM pg_temp.stage_kecamatan_digits)
+           AS nik_prefix_known,
        NOT i.nik_is_16_digits OR left(i.nik, 4) = replace(%(kode_kabkota)s, '.', '') AS nik_prefix_in_kabkota,
        -- No KK: the same shape, DDMMYY the date the card was recorded
        i.no_kk IS NULL OR i.no_kk_scientific
-           OR (i.no_kk_is_16_digits AND translate(i.no_kk, left(i.no_kk, 1), '') <> ''
+           OR (i.no_kk_is_16_digits AND i.no_kk <> repeat(left(i.no_kk, 1), 16)
                AND right(i.no_kk, 4) <> '0000') AS no_kk_format_ok,
        NOT i.no_kk_is_16_digits
            OR pg_input_is_valid('20' || substr(i.no_kk, 11, 2) || '-' || substr(i.no_kk, 9, 2) || '-'
                                 || substr(i.no_kk, 7, 2), 'date') AS no_kk_date_ok,
-       NOT i.no_kk_is_16_digits OR kk_now.kode IS NOT NULL OR kk_then.kode IS NOT NULL AS no_kk_prefix_known,
+       NOT i.no_kk_is_16_digits OR left(i.no_kk, 6) IN (SELECT digits FROM pg_temp.stage_kecamatan_digits)
+           AS no_kk_prefix_known,
        -- the file against its folder
        coalesce(i.periode = %(periode)s, false)            AS periode_matches_folder,
        coalesce(i.kode_kabkota = %(kode_kabkota)s, false)  AS kabkota_matches_folder,
@@ -199,14 +213,6 @@ SELECT i.*,
        CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
             THEN ex.alasan || ' sejak ' || to_char(ex.tanggal, 'YYYY-MM-DD') END AS excluded_reason
 FROM pg_temp.stage_ids AS i
-LEFT JOIN ref.region AS nik_now
-       ON nik_now.digits = left(i.nik, 6) AND nik_now.tingkat = 'kecamatan' AND i.nik_is_16_digits
-LEFT JOIN ref.region_history AS nik_then
-       ON nik_then.digits = left(i.nik, 6) AND nik_then.tingkat = 'kecamatan' AND i.nik_is_16_digits
-LEFT JOIN ref.region AS kk_now
-       ON kk_now.digits = left(i.no_kk, 6) AND kk_now.tingkat = 'kecamatan' AND i.no_kk_is_16_digits
-LEFT JOIN ref.region_history AS kk_then
-       ON kk_then.digits = left(i.no_kk, 6) AND kk_then.tingkat = 'kecamatan' AND i.no_kk_is_16_digits
 LEFT JOIN ref.region AS kec
        ON kec.kode = i.kode_kecamatan AND kec.tingkat = 'kecamatan' AND kec.parent = %(kode_kabkota)s
 LEFT JOIN ref.region AS desa
