@@ -1,5 +1,5 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
--- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.region_history,
+-- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.kecamatan_digits,
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
 -- core.distribution (the rules across months, by keyed hash, in the batches of stage/other_batches.sql),
 -- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: pg_temp.stage_ids,
@@ -82,17 +82,24 @@ ANALYZE pg_temp.stage_ids (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_1
 -- covering indexes of migration 0039 (key, programme, batch_id) without the table's wide rows: walked in key order
 -- beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
 -- planner chooses between the two; a sequential scan of the fact table and a hash of its 13,000,000 keys (its
--- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for these two statements only.
+-- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for these two statements only. The batches are
+-- compared as `batch_id + 0`, which no index answers: with the fact table's statistics behind its growth (a run of
+-- merges before autovacuum's next pass), the planner took the primary key's batch_id for the cheaper way in, read
+-- every row of those batches from the table and sorted them (27 to 33 ms for a 1,500-row file against 40,000
+-- rows; 7 to 9 ms probing the covering index). Without parallel workers: guessing fewer matches on that filter,
+-- the planner walked the index in two workers gathered in key order for the merge join, 4.0 s against 2.8 s for
+-- the same walk in one process at 1,000,000 rows (every row passes through the one process that joins anyway).
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_hashjoin = off;
 SET LOCAL enable_mergejoin = on;
+SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE stage_kk_seen ON COMMIT DROP AS
 SELECT f.kk_hash, f.kode_program,
        count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
        count(*) AS in_lifetime
 FROM (SELECT DISTINCT kk_hash, kode_program FROM pg_temp.stage_ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program
-WHERE d.batch_id = ANY (%(other_batches)s::bigint[])
+WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
 GROUP BY f.kk_hash, f.kode_program;
 CREATE TEMP TABLE stage_nik_seen ON COMMIT DROP AS
 SELECT f.nik_hash, f.kode_program,
@@ -100,11 +107,12 @@ SELECT f.nik_hash, f.kode_program,
        count(*) AS in_lifetime
 FROM (SELECT DISTINCT nik_hash, kode_program FROM pg_temp.stage_ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
-WHERE d.batch_id = ANY (%(other_batches)s::bigint[])
+WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
 GROUP BY f.nik_hash, f.kode_program;
 SET LOCAL enable_seqscan = on;
 SET LOCAL enable_hashjoin = on;
 SET LOCAL enable_mergejoin = off;
+SET LOCAL max_parallel_workers_per_gather TO DEFAULT;
 -- end of the rules across months' lookups
 -- duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
 -- sorted every row twice on disk); coalesce: a blank kode_program groups as one, as a window partition did
@@ -114,14 +122,8 @@ GROUP BY 1, 2 HAVING count(*) > 1;
 CREATE TEMP TABLE stage_nik_repeated ON COMMIT DROP AS
 SELECT nik, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE nik IS NOT NULL
 GROUP BY 1, 2 HAVING count(*) > 1;
--- the kecamatan codes a NIK or No KK may start with: today's and the history's (ref.region_history)
-CREATE TEMP TABLE stage_kecamatan_digits ON COMMIT DROP AS
-SELECT digits FROM ref.region WHERE tingkat = 'kecamatan' AND digits IS NOT NULL
-UNION
-SELECT digits FROM ref.region_history WHERE tingkat = 'kecamatan' AND digits IS NOT NULL;
 -- Their sizes, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took
 -- them for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
-ANALYZE pg_temp.stage_kecamatan_digits;
 ANALYZE pg_temp.stage_kk_seen;
 ANALYZE pg_temp.stage_nik_seen;
 ANALYZE pg_temp.stage_kk_repeated;
@@ -146,9 +148,9 @@ SELECT i.*,
        CASE WHEN i.nik_is_16_digits AND i.jenis_kelamin IN ('L', 'P')
             THEN (substr(i.nik, 7, 2)::integer > 40) = (i.jenis_kelamin = 'P')
             ELSE true END AS nik_sex_consistent,
-       -- a kecamatan code of today or of the history (one hash of both lists, probed per row: a cheaper plan than
-       -- a join per list and key, about 0.2 s per 1,000,000 rows each)
-       NOT i.nik_is_16_digits OR left(i.nik, 6) IN (SELECT digits FROM pg_temp.stage_kecamatan_digits)
+       -- a kecamatan code of today or of the history (ref.kecamatan_digits, kept with the reference data by
+       -- migration 0041: one hash of both lists, probed per row, a cheaper plan than a join per list and key)
+       NOT i.nik_is_16_digits OR left(i.nik, 6) IN (SELECT digits FROM ref.kecamatan_digits)
            AS nik_prefix_known,
        NOT i.nik_is_16_digits OR left(i.nik, 4) = replace(%(kode_kabkota)s, '.', '') AS nik_prefix_in_kabkota,
        -- No KK: the same shape, DDMMYY the date the card was recorded
@@ -158,7 +160,7 @@ SELECT i.*,
        NOT i.no_kk_is_16_digits
            OR pg_input_is_valid('20' || substr(i.no_kk, 11, 2) || '-' || substr(i.no_kk, 9, 2) || '-'
                                 || substr(i.no_kk, 7, 2), 'date') AS no_kk_date_ok,
-       NOT i.no_kk_is_16_digits OR left(i.no_kk, 6) IN (SELECT digits FROM pg_temp.stage_kecamatan_digits)
+       NOT i.no_kk_is_16_digits OR left(i.no_kk, 6) IN (SELECT digits FROM ref.kecamatan_digits)
            AS no_kk_prefix_known,
        -- the file against its folder
        coalesce(i.periode = %(periode)s, false)            AS periode_matches_folder,

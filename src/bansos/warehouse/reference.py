@@ -61,6 +61,7 @@ def sync(dsn: str, province: Province) -> list[str]:
                 "programmes": json.dumps([dataclasses.asdict(p) for p in province.programmes]),
             },
         )
-        if loaded:  # statistics of what was just written: the next stage's region joins are planned on them
+        if loaded:  # what derives from them, then statistics: the next stage's region joins are planned on them
+            cur.execute(sqlfiles.read("warehouse/reference/refresh.sql"))
             cur.execute(sqlfiles.read("warehouse/reference/analyse.sql"))
     return loaded
