@@ -17,14 +17,13 @@ import sys
 _FORKING_COMPONENTS = {"scheduler", "worker", "celery"}
 
 if os.environ.get("BANSOS_PRELOAD", "1") == "1" and _FORKING_COMPONENTS & set(sys.argv[1:3]):
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations  # noqa: F401
-    import pandas  # noqa: F401
-    import psycopg2  # noqa: F401
+    from bansos.orchestration import preload
+
+    preload.heavy_libraries()  # GX, pandas, psycopg2, the DAG's task functions and everything they import
+
     from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group  # noqa: F401
 
     import bansos.alert.callbacks  # noqa: F401  (what the DAG file imports besides the steps)
-    import bansos.orchestration.steps  # noqa: F401  (the DAG's task functions and everything they import)
     import bansos.orchestration.waiting  # noqa: F401
     from bansos.orchestration import assets
 
