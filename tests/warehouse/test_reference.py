@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import shutil
 
-import psycopg2
-
 from bansos.domain.config import load_province
 from bansos.domain.resources import REFERENCE_DIR
 from bansos.warehouse import database, reference
 from tests.conftest import new_database
+from tests.pipeline import query
 
 
 def _kecamatan_digits(path) -> set[str]:
@@ -24,9 +23,7 @@ def _kecamatan_digits(path) -> set[str]:
 
 
 def _listed(dsn: str) -> set[str]:
-    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT digits FROM ref.kecamatan_digits")
-        return {digits for (digits,) in cur.fetchall()}
+    return {digits for (digits,) in query(dsn, "SELECT digits FROM ref.kecamatan_digits")}
 
 
 def test_the_kecamatan_list_is_today_and_the_history_and_follows_a_reload(pg_base, tmp_path, monkeypatch):
