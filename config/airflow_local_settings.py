@@ -24,7 +24,10 @@ if os.environ.get("BANSOS_PRELOAD", "1") == "1" and _FORKING_COMPONENTS & set(sy
     from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group  # noqa: F401
 
     import bansos.alert.callbacks  # noqa: F401  (what the DAG file imports besides the steps)
+    import bansos.orchestration.answers  # noqa: F401
+    import bansos.orchestration.approval  # noqa: F401  (with the HITL and TriggerDagRun operators it imports)
     import bansos.orchestration.waiting  # noqa: F401
+    import bansos.publish.publication  # noqa: F401
     from bansos.orchestration import assets
 
     assets.mart_asset("00")  # the first Asset built scans the providers' URI handlers; cached from here on

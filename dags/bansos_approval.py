@@ -27,13 +27,15 @@ from airflow.sdk import Param, dag, task
 from bansos.domain.config import load_province
 from bansos.orchestration import answers, approval, assets, steps
 
+dag_id = approval.dag_id
+
 
 def build(province_code: str):
     """The province's DAG factory, for its own DAG file to call there."""
     province = load_province(province_code)
 
     @dag(
-        dag_id=approval.dag_id(province.kode),
+        dag_id=dag_id(province.kode),
         description=f"Approval of a month of {province.nama} by the province (human in the loop)",
         schedule=None,
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

@@ -73,13 +73,17 @@ def _failed_tasks(ti, dag_run) -> list[str] | None:
     return sorted(task for task, state in states.items() if state == "failed")
 
 
+def dag_id(province_code: str) -> str:
+    return f"bansos_monthly_{province_code}"
+
+
 def build(province_code: str):
     """The province's DAG factory, for its own DAG file to call there (Airflow records the calling file as the
     DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(
-        dag_id=f"bansos_monthly_{province.kode}",
+        dag_id=dag_id(province.kode),
         description=f"Monthly social-assistance extracts of {province.nama}: extract, validate, merge, publish",
         schedule=CronDataIntervalTimetable("0 2 1 * *", timezone=province.timezone),
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

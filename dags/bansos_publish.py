@@ -29,13 +29,17 @@ from bansos.orchestration import assets
 from bansos.publish import publication
 
 
+def dag_id(province_code: str) -> str:
+    return f"bansos_publish_{province_code}"
+
+
 def build(province_code: str):
     """The province's DAG factory, for its own DAG file to call there (Airflow records the calling file as the
     DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(
-        dag_id=f"bansos_publish_{province.kode}",
+        dag_id=dag_id(province.kode),
         description=f"Exports and report of the marts of {province.nama}, after every monthly run",
         schedule=[assets.mart_asset(province.kode)],
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

@@ -9,6 +9,7 @@ own mart Asset; Kepri keeps the ids the demo and the end-to-end tests use.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,26 @@ def test_the_dag_processor_parses_the_province_files_only():
     parsed = sorted(Path(p).name for p in list_py_file_paths(str(ROOT / "dags")))
     configs = sorted(PROVINCES_DIR.glob("*.toml"))
     assert parsed == sorted(f"provinsi_{c.stem.replace('-', '_')}.py" for c in configs)
+
+
+@pytest.mark.parametrize("kind", ["monthly", "publish", "approval"])
+def test_a_worker_parsing_for_one_task_builds_only_that_task_s_dag(kind):
+    """A task process parses its DAG file inside Airflow's parsing context (the task runner's own context
+    manager, with the task's DAG and task ids): the province file then builds that one DAG, whole, and not
+    the other two; with no context (the dag-processor) it builds all three, as above."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions._internal.dag_parsing_context import _airflow_parsing_context_manager
+    from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID, _AIRFLOW_PARSING_CONTEXT_TASK_ID
+
+    dag_file = ROOT / "dags" / "provinsi_21_kepulauan_riau.py"
+    everything = DagBag(dag_folder=str(dag_file))
+    wanted = f"bansos_{kind}_21"
+    try:
+        with _airflow_parsing_context_manager(dag_id=wanted, task_id="any"):
+            one = DagBag(dag_folder=str(dag_file))
+    finally:  # the context manager leaves its variables set when none were (a task process ends right after)
+        for name in (_AIRFLOW_PARSING_CONTEXT_DAG_ID, _AIRFLOW_PARSING_CONTEXT_TASK_ID):
+            os.environ.pop(name, None)
+    assert one.import_errors == {}
+    assert set(one.dags) == {wanted}
+    assert set(one.dags[wanted].task_dict) == set(everything.dags[wanted].task_dict)
