@@ -31,7 +31,8 @@ dag_id = approval.dag_id
 
 
 def build(province_code: str):
-    """The province's DAG factory, for its own DAG file to call there."""
+    """The province's DAG factory, called through `bansos_province.build` by the province's own DAG file (the
+    DagBag records that file as the DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(

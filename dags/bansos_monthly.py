@@ -78,8 +78,8 @@ def dag_id(province_code: str) -> str:
 
 
 def build(province_code: str):
-    """The province's DAG factory, for its own DAG file to call there (Airflow records the calling file as the
-    DAG's file, which workers parse again to run a task)."""
+    """The province's DAG factory, called through `bansos_province.build` by the province's own DAG file (the
+    DagBag records that file as the DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(
