@@ -46,6 +46,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bansos.domain import dags
 from tools import PROJECT_ROOT
 
 PROVINCE = "35"
@@ -53,8 +54,8 @@ CONFIG_DIR = PROJECT_ROOT / "benchmarks" / "province"
 DAGS_DIR = CONFIG_DIR / "dags"
 STATE_DIR = PROJECT_ROOT / ".bench-province"
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
-DAG_ID = f"bansos_monthly_{PROVINCE}"
-APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
+DAG_ID = dags.monthly(PROVINCE)
+APPROVAL_DAG_ID = dags.approval(PROVINCE)
 RAN = ("success", "failed")
 
 

@@ -24,10 +24,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.orchestration import answers, approval, assets, steps
-
-dag_id = approval.dag_id
 
 
 def build(province_code: str):
@@ -36,7 +35,7 @@ def build(province_code: str):
     province = load_province(province_code)
 
     @dag(
-        dag_id=dag_id(province.kode),
+        dag_id=dags.approval(province.kode),
         description=f"Approval of a month of {province.nama} by the province (human in the loop)",
         schedule=None,
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

@@ -39,6 +39,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos.alert.callbacks import on_run_failure, on_task_failure
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.domain.handoff import from_xcom
 from bansos.orchestration import approval, assets, steps
@@ -73,17 +74,13 @@ def _failed_tasks(ti, dag_run) -> list[str] | None:
     return sorted(task for task, state in states.items() if state == "failed")
 
 
-def dag_id(province_code: str) -> str:
-    return f"bansos_monthly_{province_code}"
-
-
 def build(province_code: str):
     """The province's DAG factory, called through `bansos_province.build` by the province's own DAG file (the
     DagBag records that file as the DAG's file, which workers parse again to run a task)."""
     province = load_province(province_code)
 
     @dag(
-        dag_id=dag_id(province.kode),
+        dag_id=dags.monthly(province.kode),
         description=f"Monthly social-assistance extracts of {province.nama}: extract, validate, merge, publish",
         schedule=CronDataIntervalTimetable("0 2 1 * *", timezone=province.timezone),
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

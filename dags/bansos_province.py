@@ -13,7 +13,9 @@ import bansos_monthly
 import bansos_publish
 from airflow.sdk import get_parsing_context
 
-WIRING = (bansos_monthly, bansos_publish, bansos_approval)
+from bansos.domain import dags
+
+WIRING = ((bansos_monthly, dags.monthly), (bansos_publish, dags.publish), (bansos_approval, dags.approval))
 
 
 def build(province_code: str) -> tuple:
@@ -21,5 +23,5 @@ def build(province_code: str) -> tuple:
     leaves out."""
     only = get_parsing_context().dag_id
     return tuple(
-        wiring.build(province_code)() if only in (None, wiring.dag_id(province_code)) else None for wiring in WIRING
+        wiring.build(province_code)() if only in (None, dag_id(province_code)) else None for wiring, dag_id in WIRING
     )

@@ -24,13 +24,10 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.orchestration import assets
 from bansos.publish import publication
-
-
-def dag_id(province_code: str) -> str:
-    return f"bansos_publish_{province_code}"
 
 
 def build(province_code: str):
@@ -39,7 +36,7 @@ def build(province_code: str):
     province = load_province(province_code)
 
     @dag(
-        dag_id=dag_id(province.kode),
+        dag_id=dags.publish(province.kode),
         description=f"Exports and report of the marts of {province.nama}, after every monthly run",
         schedule=[assets.mart_asset(province.kode)],
         start_date=pendulum.datetime(2022, 1, 1, tz=province.timezone),

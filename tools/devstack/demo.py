@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.domain.layout import (
     correction_list_keys,
@@ -33,7 +34,7 @@ from tools.devstack import stack as stack_mod
 log = logging.getLogger(__name__)
 
 PROVINCE = "21"
-DAG_ID = f"bansos_monthly_{PROVINCE}"
+DAG_ID = dags.monthly(PROVINCE)
 YEAR = 2022
 # The logical date of a month's run is its interval start (the 1st, 02:00 WIB); these bounds take
 # January to December 2022 and nothing else.
@@ -44,8 +45,8 @@ TO_DATE = f"{YEAR}-12-31T00:00:00+07:00"
 CORRECTION_KABKOTA, CORRECTION_PERIODE, CORRECTION_DEFECT = "21.71", "2022-12", "nik_scientific"
 CORRECTION_RUN_ID = "koreksi_batam_2022_12"
 LATE_2022 = {("21.05", "2022-02"), ("21.05", "2022-07")}  # Anambas sent two months after the deadline
-PUBLISH_DAG_ID = f"bansos_publish_{PROVINCE}"
-APPROVAL_DAG_ID = f"bansos_approval_{PROVINCE}"
+PUBLISH_DAG_ID = dags.publish(PROVINCE)
+APPROVAL_DAG_ID = dags.approval(PROVINCE)
 # After the year is approved, Tanjungpinang sends a valid correction for June (one recipient's name corrected:
 # the same figures, other bytes): June is approved and locked, so it is held until the demo unlocks it.
 VALID_KABKOTA, VALID_PERIODE = "21.72", "2022-06"

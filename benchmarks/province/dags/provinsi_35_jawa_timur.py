@@ -1,14 +1,11 @@
 """The synthetic Jawa Timur (35) of the province-month benchmark: its three Airflow DAGs,
-`bansos_monthly_35`, `bansos_publish_35` and `bansos_approval_35`, wired as every province's are.
+`bansos_monthly_35`, `bansos_publish_35` and `bansos_approval_35`, built as every province's are
+(`dags/bansos_province.py`).
 
 Only the benchmark's own stack parses this folder (`benchmarks/province_month.py`: its DAGs folder, with
 `dags/` on the path for the wiring modules and `BANSOS_PROVINCES_DIR` on `benchmarks/province/`).
 """
 
-import bansos_approval
-import bansos_monthly
-import bansos_publish
+import bansos_province
 
-monthly = bansos_monthly.build("35")()
-publish = bansos_publish.build("35")()
-approval = bansos_approval.build("35")()
+monthly, publish, approval = bansos_province.build("35")

@@ -31,16 +31,13 @@ from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bansos import approve
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.domain.layout import datadocs_month_folder, publish_folder
 from bansos.orchestration.answers import ANSWER_TASK_ID, CHANNELS, DECISION_OF, OPTIONS, REQUEST_TASK_ID
 from bansos.warehouse import runtime
 
 log = logging.getLogger(__name__)
-
-
-def dag_id(province: str) -> str:
-    return f"bansos_approval_{province}"
 
 
 def response_timeout(province: str, override_seconds: Any = None) -> timedelta:
@@ -71,7 +68,7 @@ def trigger(province: str, periode_task_id: str = "prepare") -> TriggerDagRunOpe
     periode = "{{ ti.xcom_pull(task_ids='" + periode_task_id + "') }}"
     return TriggerDagRunOperator(
         task_id="request_approval",
-        trigger_dag_id=dag_id(province),
+        trigger_dag_id=dags.approval(province),
         trigger_run_id="approval__" + periode + "__{{ run_id }}",
         conf={"periode": periode},
         logical_date=None,
@@ -91,7 +88,7 @@ def links(province: str, periode: str, monthly_run_id: str | None, ti=None) -> d
     out: dict[str, str] = {}
     base = _airflow_base(ti) if ti is not None else None
     if base and monthly_run_id:
-        out["Airflow run"] = f"{base}/dags/bansos_monthly_{province}/runs/{monthly_run_id}"
+        out["Airflow run"] = f"{base}/dags/{dags.monthly(province)}/runs/{monthly_run_id}"
     out["Data Docs"] = store.uri(f"{datadocs_month_folder(province, periode)}/")
     out["Draft report"] = store.uri(f"{publish_folder(province, int(periode[:4]))}/laporan.html")
     return out
@@ -166,7 +163,7 @@ def on_timeout(province: str, periode: str, timeout: timedelta, run_id: str | No
     from bansos.alert import approval_overdue
 
     base = _airflow_base(ti) if ti is not None else None
-    run_url = f"{base}/dags/{dag_id(province)}/runs/{run_id}" if base and run_id else None
+    run_url = f"{base}/dags/{dags.approval(province)}/runs/{run_id}" if base and run_id else None
     alert_id = approval_overdue(province, periode, timeout, run_url=run_url, dsn=runtime.warehouse_dsn())
     log.warning("%s %s not approved within %s: alerted (alert %s)", province, periode, describe(timeout), alert_id)
     return alert_id

@@ -18,6 +18,7 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from bansos.domain import dags
 from bansos.domain.config import load_province
 from bansos.domain.layout import datadocs_folder
 from bansos.domain.storage import Store
@@ -99,11 +100,8 @@ class Links:
     page: str = "/bansos-status"
     map_index: dict[str, dict[str, int]] = field(default_factory=dict)  # province -> kode -> map index
 
-    def dag_id(self, province: str) -> str:
-        return f"bansos_monthly_{province}"
-
     def run(self, province: str, run_id: str) -> str:
-        return f"{self.ui}/dags/{quote(self.dag_id(province), safe='')}/runs/{quote(run_id, safe='')}"
+        return f"{self.ui}/dags/{quote(dags.monthly(province), safe='')}/runs/{quote(run_id, safe='')}"
 
     def log(self, province: str, run_id: str, kode_kabkota: str) -> str:
         """The validate task of the kab/kota's mapped branch (its log names the failed rules)."""
