@@ -46,8 +46,8 @@ test: $(STAMP)
 # frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once; the
 # costliest files, tests/conftest.py COSTS, go out first; the files of the airflow and e2e tiers are not even
 # collected; each server's files in memory, /dev/shm, when it has room, and deleted in the background when it
-# stops). Not yet the two minutes of issue 10 on this 2-core machine (about 208 CPU-seconds, 139 to 148 s idle;
-# 120 to 186 s when the host runs slower; what is left: docs/decisions.md). `make test` runs every tier,
+# stops; a worker leaves as soon as its results are sent). The two minutes of issue 10 only at the host's fast
+# moments (112 to 122 s; 129 to 186 s when it runs slower; what is left: docs/decisions.md). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 CHECK_TIERS ?= not airflow and not e2e and not slow

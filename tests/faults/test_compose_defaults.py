@@ -29,7 +29,6 @@ from bansos.publish import marts
 from bansos.warehouse import roles
 from tests.conftest import KEY, new_database
 from tests.pipeline import land, run_branch
-from tools.synthetic import write_kepri_2022
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yaml"
@@ -272,14 +271,7 @@ def _run_init(superuser_dsn: str, pipeline_password: str, office_password: str) 
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def landing_source(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("compose_kepri2022")
-    write_kepri_2022(root)
-    return root
-
-
-def test_init_service_makes_the_pipeline_and_office_logins(pg_base, landing_source, tmp_path, monkeypatch, caplog):
+def test_init_service_makes_the_pipeline_and_office_logins(pg_base, kepri2022, tmp_path, monkeypatch, caplog):
     """Fault: the stack's pipeline runs with superuser rights; after warehouse-init it runs as bansos_pipeline,
     a plain login that owns the warehouse, and the office reads the marts only; running it twice changes nothing."""
     superuser_dsn = new_database(pg_base, "compose")
@@ -307,7 +299,7 @@ def test_init_service_makes_the_pipeline_and_office_logins(pg_base, landing_sour
     assert prepared["migrations"] == [], "warehouse-init applied them all"
     assert prepared["roles"] == {roles.PIPELINE_ROLE: True, roles.READER_ROLE: True}
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
-    land(tmp_path, landing_source, "2022-01", "21.05")
+    land(tmp_path, kepri2022, "2022-01", "21.05")
     assert run_branch("2022-01", "21.05")["action"] == "loaded"
     marts.refresh_all(pipeline_dsn, "21", 2022)
     assert _query(pipeline_dsn, "SELECT count(*) FROM pg_tables WHERE schemaname IN ('core', 'mart', 'raw', 'dq', "

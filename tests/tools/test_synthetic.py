@@ -87,11 +87,10 @@ def wilayah() -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def kepri_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("landing")
-    written = write_kepri_2022(root)
-    assert len(written) == 84
-    return root
+def kepri_root(kepri2022: Path) -> Path:
+    """The run's Kepri tree (tests/conftest.py), written by ``write_kepri_2022`` once for every test file that
+    reads it: what it wrote is checked here file by file, and ``test_same_seed_same_bytes`` writes it again."""
+    return kepri2022
 
 
 @pytest.fixture(scope="module")
