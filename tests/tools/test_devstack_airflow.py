@@ -1,4 +1,5 @@
-"""The local stack's settings: the CeleryExecutor's broker, and workers that share no folder.
+"""The local stack's settings: the CeleryExecutor's broker, workers that share no folder, and how soon a
+worker's slot is free after its task.
 
 The distributed run itself is in tests/e2e/ (the S3 stack); these check, without starting anything,
 what each worker is given, so that a setting shared by mistake (a home, a temp or log folder, an
@@ -9,8 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tools.devstack import airflow
 
@@ -65,3 +70,22 @@ def test_two_workers_share_no_folder_and_no_address(tmp_path):
         addresses.append(getattr(loaded, attr)())
         assert addresses[-1] == airflow.worker_address(i)
     assert addresses == ["127.0.0.2", "127.0.0.3"]
+
+
+def test_a_worker_looks_for_its_tasks_end_every_second_here_and_in_compose(tmp_path):
+    """Airflow's task supervisor waits up to ``[workers] min_heartbeat_interval`` between looks at its task
+    process; when the process closed its sockets just before it could be reaped, the supervisor sleeps that
+    whole interval holding the executor slot (a skipped task's end is reported that late). The devstack and
+    the compose file both set 1 s, and Airflow's supervisor, started with the devstack's environment, reads
+    it under that name: a setting in the wrong section would be ignored without a word."""
+    env = _env(tmp_path, "LocalExecutor")
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yaml").read_text())
+    key = "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"
+    assert env[key] == str(compose["x-airflow-common"]["environment"][key]) == airflow.WORKER_HEARTBEAT_SECONDS
+    read = subprocess.run(
+        [sys.executable, "-c", "from airflow.sdk.execution_time import supervisor; "
+         "print(supervisor.MIN_HEARTBEAT_INTERVAL)"],
+        env=env,
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert read.stdout.split()[-1] == "1"

@@ -31,6 +31,8 @@ from tools import PROJECT_ROOT
 
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 EXECUTORS = ("LocalExecutor", "CeleryExecutor")
+# [workers] min_heartbeat_interval, as docker-compose.yaml sets it too (tests/tools/test_devstack_airflow.py)
+WORKER_HEARTBEAT_SECONDS = "1"
 
 
 def free_port() -> int:
@@ -95,6 +97,11 @@ def environment(
             # of a run waits for that look (the hops between dependent tasks). An idle scheduler then costs
             # 3.8 CPU-s a minute instead of 2.2 (0.25 s: 5.6); docs/decisions.md
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+            # a task's supervisor notices its process has exited within 1 s, not 5: when the process's sockets
+            # close before it can be reaped, the supervisor sleeps out this interval holding the executor slot
+            # (and a skipped task's end is reported that late); heartbeats at most once a second. The demo
+            # 197 -> 159 s back to back; docs/decisions.md
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": WORKER_HEARTBEAT_SECONDS,
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONPATH": os.pathsep.join(
