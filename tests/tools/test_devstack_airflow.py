@@ -88,4 +88,4 @@ def test_a_worker_looks_for_its_tasks_end_every_second_here_and_in_compose(tmp_p
         env=env,
         capture_output=True, text=True, timeout=120, check=True,
     )
-    assert read.stdout.split()[-1] == "1"
+    assert read.stdout.split()[-1] == airflow.WORKER_HEARTBEAT_SECONDS
