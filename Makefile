@@ -50,6 +50,7 @@ test: $(STAMP)
 # moments (112 to 122 s; 129 to 186 s when it runs slower; what is left: docs/decisions.md). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
+#   tests/tools/test_benchmark_seed.py (the benchmark's steady-state warehouse, 7 s: tooling, not the pipeline)
 CHECK_TIERS ?= not airflow and not e2e and not slow
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -149,6 +149,7 @@ COSTS = {  # measured 2026-12-03 in the afternoon (docs/decisions.md, "Validatio
     "tests/packaging/test_wheel.py": 11,  # in its pip and venv subprocesses
     "tests/faults/test_hostile_files.py": 11,
     "tests/stage/test_format_answers.py": 10,
+    "tests/stage/test_parallel_plans.py": 9,  # added 2026-12-04: three small warehouses, three branches
     "tests/faults/test_pseudonym_key.py": 9,
     "tests/validate/test_rules_across_months.py": 8,
     "tests/stage/test_file_formats.py": 8,

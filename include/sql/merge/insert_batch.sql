@@ -1,6 +1,7 @@
 -- Loads an accepted submission as a new batch: pseudonymised distributions, households and persons.
 -- reads: staging.submission_<id>_checked; writes: core.load_batch, core.distribution, core.household,
--- core.person, core.batch_source_total.
+-- core.person, core.batch_source_total, and two work tables of the transaction (staging.submission_<id>_<run>_
+-- new_households, _new_persons, dropped before it ends).
 -- The pseudonyms are the ones stage computed (kk_hash, nik_hash: HMAC-SHA256 in one statement, under one key)
 -- when they are this key's: one staged row hashed again under the pads proves the whole table
 -- (pg_temp.staged_key); otherwise (the key rotated between stage and merge) they are computed here. The key
@@ -37,31 +38,43 @@ CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
 ORDER BY 8, c.kode_program;
 
 -- households and persons the warehouse does not know yet: the file's keys, from the staged rows (not the
--- 13,000,000-row table just written to), those already known left out by one hash anti-join (a month mostly pays
--- the households of earlier months); ON CONFLICT still settles a race with a merge of another kab/kota
+-- 13,000,000-row table just written to), those already known left out by an anti-join (a month mostly pays the
+-- households of earlier months), first into a work table of this transaction: an UNLOGGED table, not a temp
+-- one, and the pads and staged_key read by scalar subqueries, not joined, so PostgreSQL may scan the staged
+-- rows and the known keys in parallel workers (a temp table is this backend's alone; the leader evaluates the
+-- subqueries once and hands their values to the workers). ON CONFLICT still settles a race with a merge of
+-- another kab/kota. 1,000,000 rows, 200,000 of them new: docs/decisions.md (issue 14).
+CREATE UNLOGGED TABLE {new_households} AS
+SELECT DISTINCT n.kk_hash
+FROM (SELECT CASE WHEN (SELECT same FROM pg_temp.staged_key) THEN c.kk_hash
+                  ELSE core.hmac_sha256(c.no_kk, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
+                                        (SELECT outer_pad FROM pg_temp.pseudonym_pads)) END AS kk_hash
+      FROM {checked} AS c) AS n
+WHERE NOT EXISTS (SELECT FROM core.household AS h WHERE h.kk_hash = n.kk_hash);
 INSERT INTO core.household (kk_hash, province, first_batch_id)
 SELECT n.kk_hash, %(province)s, b.batch_id
-FROM (SELECT DISTINCT CASE WHEN s.same THEN c.kk_hash ELSE core.hmac_sha256(c.no_kk, k.inner_pad, k.outer_pad) END
-                      AS kk_hash
-      FROM {checked} AS c CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s) AS n
+FROM {new_households} AS n
 CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
-WHERE NOT EXISTS (SELECT FROM core.household AS h WHERE h.kk_hash = n.kk_hash)
 ORDER BY n.kk_hash
 ON CONFLICT (kk_hash) DO NOTHING;
 
 -- person attributes come from the staged row (its first line), the hash as above (stage's, or computed again after a
--- rotation)
+-- rotation); the known persons are left out before the first line of each is chosen (knowing is per NIK)
+CREATE UNLOGGED TABLE {new_persons} AS
+SELECT n.nik_hash, n.jenis_kelamin, n.tahun_lahir, n.source_line
+FROM (SELECT CASE WHEN (SELECT same FROM pg_temp.staged_key) THEN c.nik_hash
+                  ELSE core.hmac_sha256(c.nik, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
+                                        (SELECT outer_pad FROM pg_temp.pseudonym_pads)) END AS nik_hash,
+             c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer AS tahun_lahir, c.source_line
+      FROM {checked} AS c) AS n
+WHERE NOT EXISTS (SELECT FROM core.person AS p WHERE p.nik_hash = n.nik_hash);
 INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
-SELECT n.nik_hash, n.jenis_kelamin, n.tahun_lahir, b.batch_id
-FROM (SELECT DISTINCT ON (1) CASE WHEN s.same THEN c.nik_hash ELSE core.hmac_sha256(c.nik, k.inner_pad, k.outer_pad) END
-                                 AS nik_hash,
-             c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer AS tahun_lahir
-      FROM {checked} AS c CROSS JOIN pg_temp.pseudonym_pads AS k CROSS JOIN pg_temp.staged_key AS s
-      ORDER BY 1, c.source_line) AS n
+SELECT DISTINCT ON (n.nik_hash) n.nik_hash, n.jenis_kelamin, n.tahun_lahir, b.batch_id
+FROM {new_persons} AS n
 CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
-WHERE NOT EXISTS (SELECT FROM core.person AS p WHERE p.nik_hash = n.nik_hash)
-ORDER BY n.nik_hash
+ORDER BY n.nik_hash, n.source_line
 ON CONFLICT (nik_hash) DO NOTHING;
+DROP TABLE {new_households}, {new_persons};
 
 INSERT INTO core.batch_source_total (batch_id, kode_program, source_rows, source_rupiah)
 SELECT (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s),

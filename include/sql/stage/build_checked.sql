@@ -2,23 +2,29 @@
 -- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.kecamatan_digits,
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
 -- core.distribution (the rules across months, by keyed hash, in the batches of stage/other_batches.sql),
--- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: pg_temp.stage_ids,
--- pg_temp.stage_* (this transaction's), staging.submission_<id>_checked.
--- The raw rows' count and the pads' one row first (no column of the raw rows is compared: their count is enough):
--- without them the planner guessed 880 pad rows and hundreds of millions of rows after the joins, and sorted the
--- wide rows on disk for merge joins. For this
+-- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: staging.submission_<id>_<run>_
+-- ids, _seen, _kk_repeated and _nik_repeated (this transaction's work, dropped at its end: UNLOGGED
+-- tables, not temp ones, so parallel workers can read them), staging.submission_<id>_<run>_checked.
+-- The raw rows' count first (no column of the raw rows is compared: their count is enough): without it the
+-- planner guessed hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge
+-- joins. For this
 -- transaction only: work_mem so the lookups' hash tables (one entry per distinct household or person of the
 -- file: 80-90 MB at 1,000,000 rows) stay in memory (128MB: at 256MB the backend reached 2.2 GB at 5,000,000
 -- rows; now larger files spill in batches), and no merge joins (each sorted all the wide rows once more, on
 -- disk, to join a lookup of a few rows). See docs/decisions.md (issue 14).
 ANALYZE {raw} (_line);
-ANALYZE pg_temp.pseudonym_pads;
 SET LOCAL work_mem = '128MB';
 SET LOCAL enable_mergejoin = off;
 DROP TABLE IF EXISTS {checked};
 -- The trimmed values, the pseudonyms and the per-row facts, computed once per row (every later reference reads
 -- them) into a table of this transaction, analysed, so the lookups below are planned for the file's real size.
-CREATE TEMP TABLE stage_ids ON COMMIT DROP AS
+-- The key's pads are read by two scalar subqueries, not joined: the leader evaluates them once (init plans) and
+-- hands their values to the parallel workers with the plan, so for a large file (raw rows over
+-- min_parallel_table_scan_size, 8 MB) the per-row work runs on every core; the pads' temp table, which only
+-- this backend can read, joined to the rows kept the whole statement in one process. 1,000,000 rows: 9.2 -> 4.8 s
+-- (docs/decisions.md, issue 14). The rows come out of the workers in no fixed order: the correction list orders
+-- its lines by source_line, and GX's few examples of a failed rule may name other rows from one run to the next.
+CREATE UNLOGGED TABLE {ids} AS
 WITH r AS (
     SELECT _line + 1                           AS source_line,
            nullif(btrim(periode), '')          AS periode,
@@ -42,8 +48,10 @@ WITH r AS (
 ids AS (
     SELECT r.*,
            -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
-           core.hmac_sha256(no_kk, k.inner_pad, k.outer_pad) AS kk_hash,
-           core.hmac_sha256(nik, k.inner_pad, k.outer_pad)   AS nik_hash,
+           core.hmac_sha256(no_kk, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
+                            (SELECT outer_pad FROM pg_temp.pseudonym_pads)) AS kk_hash,
+           core.hmac_sha256(nik, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
+                            (SELECT outer_pad FROM pg_temp.pseudonym_pads)) AS nik_hash,
            -- the cheapest test of each shape, measured per 1,000,000 rows (docs/decisions.md): a regular expression
            -- for the 16-digit keys (translate() cost 0.35 s more a column), translate() for the short nominal
            -- (the regular expression cost more there), the scientific pattern only where there is an E
@@ -62,12 +70,12 @@ ids AS (
            coalesce(length(tanggal_lahir) = 10 AND substr(tanggal_lahir, 5, 1) = '-'
                     AND tanggal_lahir ~ '^[0-9]*-[0-9]*-[0-9]*$' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
                                                                         AS tanggal_lahir_iso
-    FROM r CROSS JOIN pg_temp.pseudonym_pads AS k
+    FROM r
 )
 SELECT * FROM ids;
 -- Statistics of the columns the joins below compare only (a sample of all thirty cost 30 ms for 5,000 rows, as
 -- much again as building the table): the row count, the keys' distinct values and the share of 16-digit keys.
-ANALYZE pg_temp.stage_ids (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no_kk_is_16_digits,
+ANALYZE {ids} (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no_kk_is_16_digits,
                            kode_kecamatan, kode_desa);
 -- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
 -- in the current batches of every kab/kota of the province, except the kab/kota-month
@@ -82,52 +90,56 @@ ANALYZE pg_temp.stage_ids (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_1
 -- covering indexes of migration 0039 (key, programme, batch_id) without the table's wide rows: walked in key order
 -- beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
 -- planner chooses between the two; a sequential scan of the fact table and a hash of its 13,000,000 keys (its
--- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for these two statements only. The batches are
+-- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for this statement only. The batches are
 -- compared as `batch_id + 0`, which no index answers: with the fact table's statistics behind its growth (a run of
 -- merges before autovacuum's next pass), the planner took the primary key's batch_id for the cheaper way in, read
 -- every row of those batches from the table and sorted them (27 to 33 ms for a 1,500-row file against 40,000
--- rows; 7 to 9 ms probing the covering index). Without parallel workers: guessing fewer matches on that filter,
--- the planner walked the index in two workers gathered in key order for the merge join, 4.0 s against 2.8 s for
--- the same walk in one process at 1,000,000 rows (every row passes through the one process that joins anyway).
+-- rows; 7 to 9 ms probing the covering index). Each walk in one process: guessing fewer matches on that filter,
+-- the planner walked an index in two workers gathered in key order for the merge join, 4.0 s against 2.8 s for
+-- the same walk in one process at 1,000,000 rows (every row passes through the one process that joins anyway), so
+-- no partial scans here (the two minimum sizes); but the two lookups are one statement, a UNION ALL, so that a
+-- large file's two walks run side by side, one worker each (a Parallel Append): 8.4 s -> 4.7 s at 1,000,000 rows.
+-- A small file's lookups are too cheap for the planner to start workers for.
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_hashjoin = off;
 SET LOCAL enable_mergejoin = on;
-SET LOCAL max_parallel_workers_per_gather = 0;
-CREATE TEMP TABLE stage_kk_seen ON COMMIT DROP AS
-SELECT f.kk_hash, f.kode_program,
+SET LOCAL min_parallel_table_scan_size = '1TB';
+SET LOCAL min_parallel_index_scan_size = '1TB';
+CREATE UNLOGGED TABLE {seen} AS
+SELECT 'kk' AS kind, f.kk_hash AS key_hash, f.kode_program,
        count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
        count(*) AS in_lifetime
-FROM (SELECT DISTINCT kk_hash, kode_program FROM pg_temp.stage_ids WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids} WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program
 WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
-GROUP BY f.kk_hash, f.kode_program;
-CREATE TEMP TABLE stage_nik_seen ON COMMIT DROP AS
-SELECT f.nik_hash, f.kode_program,
-       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
-       count(*) AS in_lifetime
-FROM (SELECT DISTINCT nik_hash, kode_program FROM pg_temp.stage_ids WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
+GROUP BY f.kk_hash, f.kode_program
+UNION ALL
+SELECT 'nik', f.nik_hash, f.kode_program,
+       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
+       count(*)
+FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids} WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
 WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
 GROUP BY f.nik_hash, f.kode_program;
 SET LOCAL enable_seqscan = on;
 SET LOCAL enable_hashjoin = on;
 SET LOCAL enable_mergejoin = off;
-SET LOCAL max_parallel_workers_per_gather TO DEFAULT;
+SET LOCAL min_parallel_table_scan_size TO DEFAULT;
+SET LOCAL min_parallel_index_scan_size TO DEFAULT;
 -- end of the rules across months' lookups
 -- duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
 -- sorted every row twice on disk); coalesce: a blank kode_program groups as one, as a window partition did
-CREATE TEMP TABLE stage_kk_repeated ON COMMIT DROP AS
-SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE no_kk IS NOT NULL
+CREATE UNLOGGED TABLE {kk_repeated} AS
+SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM {ids} WHERE no_kk IS NOT NULL
 GROUP BY 1, 2 HAVING count(*) > 1;
-CREATE TEMP TABLE stage_nik_repeated ON COMMIT DROP AS
-SELECT nik, coalesce(kode_program, '') AS kode_program FROM pg_temp.stage_ids WHERE nik IS NOT NULL
+CREATE UNLOGGED TABLE {nik_repeated} AS
+SELECT nik, coalesce(kode_program, '') AS kode_program FROM {ids} WHERE nik IS NOT NULL
 GROUP BY 1, 2 HAVING count(*) > 1;
 -- Their sizes, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took
 -- them for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
-ANALYZE pg_temp.stage_kk_seen;
-ANALYZE pg_temp.stage_nik_seen;
-ANALYZE pg_temp.stage_kk_repeated;
-ANALYZE pg_temp.stage_nik_repeated;
+ANALYZE {seen};
+ANALYZE {kk_repeated};
+ANALYZE {nik_repeated};
 CREATE UNLOGGED TABLE {checked} AS
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
@@ -214,7 +226,7 @@ SELECT i.*,
        -- 2022-06-01'), NULL otherwise; a reason, never an identifier, so GX examples and Data Docs may show it
        CASE WHEN i.tanggal_salur_iso AND i.tanggal_salur::date > ex.tanggal
             THEN ex.alasan || ' sejak ' || to_char(ex.tanggal, 'YYYY-MM-DD') END AS excluded_reason
-FROM pg_temp.stage_ids AS i
+FROM {ids} AS i
 LEFT JOIN ref.region AS kec
        ON kec.kode = i.kode_kecamatan AND kec.tingkat = 'kecamatan' AND kec.parent = %(kode_kabkota)s
 LEFT JOIN ref.region AS desa
@@ -222,10 +234,14 @@ LEFT JOIN ref.region AS desa
 LEFT JOIN ref.programme AS p
        ON p.province = %(province)s AND p.kode_program = i.kode_program
 -- rules across months (issue 11)
-LEFT JOIN pg_temp.stage_kk_seen AS kk_seen ON kk_seen.kk_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
-LEFT JOIN pg_temp.stage_nik_seen AS nik_seen ON nik_seen.nik_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
-LEFT JOIN pg_temp.stage_kk_repeated AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
-LEFT JOIN pg_temp.stage_nik_repeated AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN {seen} AS kk_seen
+       ON kk_seen.kind = 'kk' AND kk_seen.key_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
+LEFT JOIN {seen} AS nik_seen
+       ON nik_seen.kind = 'nik' AND nik_seen.key_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
+LEFT JOIN {kk_repeated} AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN {nik_repeated} AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
 -- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
 LEFT JOIN core.exclusion_in_force AS ex
        ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;
+-- the work tables go with the transaction's end (they hold clear NIK and No KK, like the raw rows)
+DROP TABLE {ids}, {seen}, {kk_repeated}, {nik_repeated};

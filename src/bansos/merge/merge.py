@@ -109,9 +109,9 @@ def merge_submission(
             return _hold(cur, submission_id, run_id, recorded, approved_batch, params)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
-            sqlfiles.run_script(
-                cur, sqlfiles.compose("merge/insert_batch.sql", checked=checked).as_string(cur), params
-            )
+            work = {k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.MERGE_WORK_TABLES}
+            script = sqlfiles.compose("merge/insert_batch.sql", checked=checked, **work)
+            sqlfiles.run_script(cur, script.as_string(cur), params)
             batch_id, rows = cur.fetchone()
         else:  # the same content was loaded before and has come back as the newest file
             batch_id = existing_batch

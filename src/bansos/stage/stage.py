@@ -113,7 +113,12 @@ def stage_submission(
             cur.execute(sqlfiles.read("stage/other_batches.sql"), where)
             batches = cur.fetchall()
             cur.execute(
-                sqlfiles.compose("stage/build_checked.sql", raw=raw, checked=checked),
+                sqlfiles.compose(
+                    "stage/build_checked.sql",
+                    raw=raw,
+                    checked=checked,
+                    **{k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.STAGE_WORK_TABLES},
+                ),
                 where
                 | {
                     "other_batches": [batch for batch, _ in batches],

@@ -60,10 +60,17 @@ def run_token(run_id: str) -> str:
     return hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:8]
 
 
+# The work tables of stage/build_checked.sql and merge/insert_batch.sql: each created and dropped inside its
+# step's one transaction (UNLOGGED tables, not temp ones, so PostgreSQL's parallel workers can read them).
+STAGE_WORK_TABLES = ("ids", "seen", "kk_repeated", "nik_repeated")
+MERGE_WORK_TABLES = ("new_households", "new_persons")
+
+
 def staging_table(submission_id: int, kind: str, run_id: str) -> sql.Identifier:
-    """The staging table of one run's claim on a submission: ``raw`` rows as COPYed, or ``checked`` rows
-    with rule facts. Named per run (``staging.submission_42_1a2b3c4d_checked``), so two runs of one month
-    never share a table, and a retry of the same run finds its own."""
-    if kind not in {"raw", "checked"}:
+    """The staging table of one run's claim on a submission: ``raw`` rows as COPYed, ``checked`` rows
+    with rule facts, or one of :data:`STAGE_WORK_TABLES` and :data:`MERGE_WORK_TABLES`. Named per run
+    (``staging.submission_42_1a2b3c4d_checked``), so two runs of one month never share a table, and a retry of
+    the same run finds its own."""
+    if kind not in {"raw", "checked", *STAGE_WORK_TABLES, *MERGE_WORK_TABLES}:
         raise ValueError(kind)
     return sql.Identifier("staging", f"submission_{int(submission_id)}_{run_token(run_id)}_{kind}")

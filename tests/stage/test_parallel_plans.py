@@ -1,0 +1,151 @@
+"""A large file's stage and merge run on every core (issue 14): PostgreSQL's parallel workers may compute the
+pseudonyms and the per-row facts, walk the two rules-across-months indexes side by side, build the checked
+table and find the new households and persons, because the key's pads reach those statements as init plans
+(scalar subqueries the leader evaluates once and hands to the workers) and their work tables are UNLOGGED
+tables of the step's transaction, not temp tables only the leader can read.
+
+The plans are read with ``EXPLAIN`` inside one stage-and-merge transaction, statement by statement of
+``include/sql/stage/build_checked.sql`` and ``include/sql/merge/insert_batch.sql``, with the parallel costs set to
+zero so that a small synthetic file is planned as a large one is. And a whole branch forced through parallel
+workers (``debug_parallel_query``) leaves the warehouse exactly as a branch in one process does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from psycopg2 import sql
+
+from bansos.warehouse import pseudonyms, sqlfiles
+from bansos.warehouse.database import close_idle, connect
+from tests.conftest import KEY, _admin, _name, pipeline_env
+from tests.pipeline import land, load_without_suite, query, run_branch, source_file
+from tests.s3.landing import content_snapshot
+
+EARLIER, PERIODE, KODE = "2022-02", "2022-03", "21.05"
+# what makes the planner treat a small table as a large one
+PARALLEL = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0", "min_parallel_table_scan_size": "0",
+            "min_parallel_index_scan_size": "0"}
+CREATE = re.compile(r'CREATE UNLOGGED TABLE "staging"\."submission_\d+_[0-9a-f]{8}_(\w+)" AS\s')
+
+
+@pytest.fixture(scope="module")
+def files(request):
+    """The synthetic Kepri 2022 landing tree, generated once per session (``tests/conftest.py``)."""
+    return request.getfixturevalue("kepri2022")
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+def _run_with_plans(cur, script: str, params: dict) -> dict[str, dict]:
+    """Run a script statement by statement; the plan of each ``CREATE UNLOGGED TABLE ... AS``, by table kind."""
+    plans = {}
+    for statement in sqlfiles.statements(script):
+        body = "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
+        created = CREATE.match(body)
+        if created:
+            cur.execute("EXPLAIN (VERBOSE, FORMAT JSON) " + body[created.end():], params)
+            plans[created[1]] = cur.fetchone()[0][0]["Plan"]
+        cur.execute(body, params)
+    return plans
+
+
+@pytest.fixture(scope="module")
+def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
+    """The plans of stage's and merge's work tables for March of Anambas, February already loaded (so the
+    rules across months find its households), in one transaction rolled back at the end."""
+    from bansos.orchestration import steps
+
+    with pipeline_env(pg_base, tmp_path_factory, "parallel_plans") as env:
+        steps.prepare_warehouse("21")
+        land(env.root, files, EARLIER, KODE)
+        assert load_without_suite(EARLIER, KODE)["action"] == "loaded"
+        land(env.root, files, PERIODE, KODE)
+        found = steps.extract("21", PERIODE, KODE)
+        sid = found["submission_id"]
+        tables = {kind: sqlfiles.staging_table(sid, kind, "plans")
+                  for kind in ("raw", "checked", *sqlfiles.STAGE_WORK_TABLES, *sqlfiles.MERGE_WORK_TABLES)}
+        where = {"province": "21", "periode": PERIODE, "kode_kabkota": KODE, "submission_id": sid}
+        path = source_file(files, PERIODE, KODE)
+        # the database's settings, which the scripts' SET LOCAL ... TO DEFAULT return to
+        for name, value in PARALLEL.items():
+            _admin(pg_base, f'ALTER DATABASE "{_name(env.dsn)}" SET {name} = {value}')
+        close_idle()
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.compose("stage/create_raw.sql", raw=tables["raw"], extra_columns=sql.SQL("")))
+            with open(path, "rb") as fh:
+                header = fh.readline().decode().strip().split(",")
+                fh.seek(0)
+                copy = sqlfiles.compose("stage/copy_raw.sql", raw=tables["raw"],
+                                        columns=sql.SQL(", ").join(sql.Identifier(c) for c in header),
+                                        delimiter=sql.Literal(","), encoding=sql.Literal("UTF8"))
+                cur.copy_expert(copy.as_string(cur), fh)
+            pseudonyms.hash_with(cur, KEY)
+            cur.execute(sqlfiles.read("stage/other_batches.sql"), where)
+            batches = cur.fetchall()
+            assert batches, "February is a batch the rules across months compare with"
+            params = where | {"other_batches": [b for b, _ in batches], "year_batches": [b for b, y in batches if y]}
+            found_plans = _run_with_plans(cur, sqlfiles.compose("stage/build_checked.sql", **tables).as_string(cur),
+                                          params)
+            found_plans |= _run_with_plans(cur, sqlfiles.compose("merge/insert_batch.sql", **tables).as_string(cur),
+                                           params)
+            conn.rollback()
+    return found_plans
+
+
+def test_stage_hashes_and_checks_each_row_in_the_workers(plans):
+    scans = [n for n in _nodes(plans["ids"]) if n["Node Type"] == "Seq Scan" and n.get("Parallel Aware")]
+    assert scans, "the raw rows are read by a parallel scan"
+    # the pseudonyms are computed where the rows are read, in the workers, not above the Gather in the leader
+    assert any("sha256" in column for column in scans[0]["Output"])
+    assert any(n["Node Type"] == "Gather" for n in _nodes(plans["ids"]))
+
+
+def test_the_two_lookups_walk_their_indexes_side_by_side(plans):
+    appends = [n for n in _nodes(plans["seen"]) if n["Node Type"] == "Append"]
+    assert appends and appends[0].get("Parallel Aware"), "one Parallel Append of the household and NIK lookups"
+    # each walk stays in one process: no partial scan of an index under the merge joins
+    assert not [n for n in _nodes(plans["seen"]) if "Index" in n["Node Type"] and n.get("Parallel Aware")]
+    assert {n["Index Name"] for n in _nodes(plans["seen"]) if "Index Name" in n} == {
+        "distribution_kk_programme_idx", "distribution_nik_programme_idx"}
+
+
+def test_the_checked_table_and_the_new_households_and_persons_are_read_in_parallel(plans):
+    for kind, table in (("checked", "_ids"), ("new_households", "_checked"), ("new_persons", "_checked")):
+        scanned = [n.get("Relation Name", "") for n in _nodes(plans[kind])
+                   if n["Node Type"] == "Seq Scan" and n.get("Parallel Aware")]
+        assert any(name.endswith(table) for name in scanned), (kind, scanned)
+
+
+def _branch_state(pg_base, tmp_path_factory, files, name: str, settings: dict) -> dict:
+    with pipeline_env(pg_base, tmp_path_factory, name) as env:
+        for setting, value in settings.items():
+            _admin(pg_base, f'ALTER DATABASE "{_name(env.dsn)}" SET {setting} = {value}')
+        close_idle()  # sessions opened from now on start with the database's settings
+        from bansos.orchestration import steps
+
+        steps.prepare_warehouse("21")
+        for periode in (EARLIER, PERIODE):
+            land(env.root, files, periode, KODE)
+            assert run_branch(periode, KODE)["action"] == "loaded"
+        close_idle()  # the sessions end, and their statistics reach pg_stat_database
+        [(launched,)] = query(env.dsn, "SELECT parallel_workers_launched FROM pg_stat_database "
+                                       "WHERE datname = current_database()")
+        steps.publish("21", PERIODE)
+        staging = query(env.dsn, "SELECT tablename FROM pg_tables WHERE schemaname = 'staging'")
+        return content_snapshot(env.dsn) | {"staging": staging, "launched": launched}
+
+
+def test_a_branch_forced_through_parallel_workers_leaves_what_one_process_leaves(pg_base, tmp_path_factory, files):
+    forced = _branch_state(pg_base, tmp_path_factory, files, "parallel_forced",
+                           PARALLEL | {"debug_parallel_query": "on"})
+    serial = _branch_state(pg_base, tmp_path_factory, files, "parallel_off",
+                           {"max_parallel_workers_per_gather": "0"})
+    assert forced.pop("launched") > 0 and serial.pop("launched") == 0
+    assert forced["staging"] == [], "no work table outlives its transaction"
+    assert forced == serial
+    assert len(forced["distribution"]) > 0 and len(forced["person"]) > 0
