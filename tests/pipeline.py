@@ -67,6 +67,14 @@ def load_without_suite(periode: str, kode: str, run_id: str = "setup", province:
     return ref
 
 
+def load_months(data_root: Path, src: Path, kode: str, periodes, load=load_without_suite, **kwargs) -> None:
+    """Land ``kode``'s file of each month in ``periodes`` and load it (``load_without_suite`` or ``run_branch``,
+    with ``kwargs``), one after the other; each must be loaded."""
+    for periode in periodes:
+        land(data_root, src, periode, kode)
+        assert load(periode, kode, **kwargs)["action"] == "loaded", (periode, kode)
+
+
 def load_month_and_publish(env, src: Path, periode: str = "2022-03") -> dict:
     """Every Kepri kab/kota of ``periode`` landed in ``env.root`` and loaded as the monthly DAG does (each
     branch through the suite), then the month published; returns each branch's result. A build for

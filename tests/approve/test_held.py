@@ -23,7 +23,7 @@ from bansos.publish import marts, status
 from bansos.publish import report as report_mod
 from bansos.warehouse import sqlfiles
 from tests.conftest import pipeline_env
-from tests.pipeline import land, query, run_branch, source_file
+from tests.pipeline import land, load_months, query, run_branch, source_file
 
 KODE = "21.72"
 
@@ -33,9 +33,7 @@ def approved(pg_base, tmp_path_factory, kepri2022):
     """May and June of Tanjungpinang loaded through the branch's steps, May approved."""
     with pipeline_env(pg_base, tmp_path_factory, "held") as env:
         steps.prepare_warehouse("21")
-        for periode in ("2022-05", "2022-06"):
-            land(env.root, kepri2022, periode, KODE)
-            assert run_branch(periode, KODE, run_id="first")["action"] == "loaded"
+        load_months(env.root, kepri2022, KODE, ("2022-05", "2022-06"), load=run_branch, run_id="first")
         approve.record(env.dsn, "21", "2022-05", "approved", who="kepala.dinas", source="rest")
         yield {"dsn": env.dsn, "root": env.root, "src": kepri2022}
 

@@ -9,7 +9,7 @@ import pytest
 
 from bansos.orchestration import steps
 from tests.conftest import pipeline_env
-from tests.pipeline import land, load_without_suite, query
+from tests.pipeline import load_months, query
 
 KODE = "21.05"
 
@@ -19,9 +19,7 @@ def two_months(pg_base, tmp_path_factory, kepri2022):
     """Anambas' February, then its March (most of its households paid again, some new)."""
     with pipeline_env(pg_base, tmp_path_factory, "new_keys") as env:
         steps.prepare_warehouse("21")
-        for periode in ("2022-02", "2022-03"):
-            land(env.root, kepri2022, periode, KODE)
-            assert load_without_suite(periode, KODE)["action"] == "loaded"
+        load_months(env.root, kepri2022, KODE, ("2022-02", "2022-03"))
         yield env.dsn
 
 
