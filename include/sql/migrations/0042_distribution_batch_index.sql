@@ -3,7 +3,7 @@
 -- index on batch_id).
 -- Merge writes a month's rows ordered by household (the household-key index then takes them leaf by leaf), so
 -- the primary key received them at random places inside the new batch's range: at 1,000,000 rows into the
--- benchmark's 12,000,000-row warehouse, 15.7 to 17.2 s for the distribution insert against 12.3 to 14.1 s with
+-- benchmark's 12,000,000-row warehouse, 15.7 to 17.2 s for the distribution insert against 12.6 to 14.1 s with
 -- this index (four trials each, docs/decisions.md). An index on batch_id alone takes a month's rows in heap
 -- order, always at its right end, its equal keys deduplicated (79 MB against 479 MB), and answers what the
 -- primary key answered: a batch's rows (the marts, the reconciliation, the lineage, the integrity findings,
