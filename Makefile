@@ -8,6 +8,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test check stop status lint install clean benchmark benchmark-province
 
+# Compiled bytecode is kept (in __pycache__/, ignored by git) even where the host sets PYTHONDONTWRITEBYTECODE:
+# otherwise every process compiles the project's modules again (each test worker, each Airflow task process,
+# each subprocess a test starts). Measured on `make check`: docs/decisions.md, "`make check`: bytecode kept, template
+# copies as files".
+unexport PYTHONDONTWRITEBYTECODE
+
 # Debian's chromium for the Data Docs browser test (tests/validate/test_datadocs_offline.py), through pip
 # playwright; never `playwright install`, whose browser download is not a package registry.
 CHROMIUM ?= /usr/bin/chromium
@@ -46,8 +52,8 @@ test: $(STAMP)
 # frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once; the
 # costliest files, tests/conftest.py COSTS, go out first; the files of the airflow and e2e tiers are not even
 # collected; each server's files in memory, /dev/shm, when it has room, and deleted in the background when it
-# stops; a worker leaves as soon as its results are sent). The two minutes of issue 10 only at the host's fast
-# moments (112 to 122 s; 129 to 186 s when it runs slower; what is left: docs/decisions.md). `make test` runs every tier,
+# stops; a worker leaves as soon as its results are sent; bytecode kept, above). The two minutes of issue 10 at most
+# moments of the host (109 to 120 s on 2026-12-04), not at its slowest (what is left: docs/decisions.md). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 #   tests/tools/test_benchmark_seed.py (the benchmark's steady-state warehouse, 7 s: tooling, not the pipeline)

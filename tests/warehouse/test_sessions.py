@@ -4,6 +4,7 @@ as clean as a new session, replaced when the server ended them, never shared wit
 from __future__ import annotations
 
 import os
+import time
 
 import psycopg2
 import pytest
@@ -102,9 +103,18 @@ def test_only_a_few_sessions_are_kept(pg_base):
     kept = sum(len(v) for v in database._idle.values())
     assert kept == database.IDLE_TOTAL
     assert set(database._idle) == set(dsns[-database.IDLE_TOTAL // database.IDLE_PER_URI:])
+    names = [d.partition("?")[0].rsplit("/", 1)[1] for d in dsns]
     admin = psycopg2.connect(pg_base)
+    admin.autocommit = True  # each count its own snapshot of pg_stat_activity
+    # A closed session's server process ends a moment after the client closed it: on a loaded machine it can
+    # still be listed (seen once under `pytest -n 3`), so the count is read until it settles or 5 s pass.
+    deadline = time.monotonic() + 5
     with admin.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)",
-                    ([d.partition("?")[0].rsplit("/", 1)[1] for d in dsns],))
-        assert cur.fetchone()[0] == database.IDLE_TOTAL
+        while True:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)", (names,))
+            sessions = cur.fetchone()[0]
+            if sessions <= database.IDLE_TOTAL or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     admin.close()
+    assert sessions == database.IDLE_TOTAL
