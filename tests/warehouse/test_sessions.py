@@ -94,7 +94,7 @@ def test_a_forked_child_opens_its_own_and_leaves_the_parents_alone(warehouse):
 
 
 def test_only_a_few_sessions_are_kept(pg_base):
-    from tests.conftest import migrated_template, new_database
+    from tests.conftest import _name, migrated_template, new_database
 
     dsns = [new_database(pg_base, "kept", template=migrated_template(pg_base)) for _ in range(database.IDLE_TOTAL + 2)]
     for dsn in dsns:
@@ -103,7 +103,7 @@ def test_only_a_few_sessions_are_kept(pg_base):
     kept = sum(len(v) for v in database._idle.values())
     assert kept == database.IDLE_TOTAL
     assert set(database._idle) == set(dsns[-database.IDLE_TOTAL // database.IDLE_PER_URI:])
-    names = [d.partition("?")[0].rsplit("/", 1)[1] for d in dsns]
+    names = [_name(d) for d in dsns]
     admin = psycopg2.connect(pg_base)
     admin.autocommit = True  # each count its own snapshot of pg_stat_activity
     # A closed session's server process ends a moment after the client closed it: on a loaded machine it can
