@@ -108,6 +108,18 @@ def test_a_page_loads_only_shared_assets_by_paths_relative_to_itself(page):
     assert 'href="https://greatexpectations.io"' in rewritten, "links to follow stay as they are"
 
 
+@pytest.mark.parametrize("html", [
+    HEAD,
+    '<script src="a.js"\n        integrity="sha384-x" crossorigin="anonymous"></script>',
+    'data-integrity="kept" \n\t integrity="gone"',  # an attribute whose name only ends with it stays
+    'a  integrity="x"integrity="y" crossorigin=""',  # the second is glued to the first: it stays
+    'integrity="kept at the start" crossorigin="gone"',
+    "no attribute at all",
+])
+def test_sri_attributes_go_as_the_regular_expression_they_replace_removes_them(html):
+    assert datadocs.without_sri(html) == re.sub(r'\s+(?:integrity|crossorigin)="[^"]*"', "", html)
+
+
 def test_unresolved_loads_name_what_a_page_cannot_have_offline():
     html = '<script src="https://cdn.example/x.js"></script><link rel="icon" href="static/images/a.ico">'
     assert datadocs.unresolved_loads(html, f"{PREFIX}/index.html", set()) == [
@@ -115,7 +127,8 @@ def test_unresolved_loads_name_what_a_page_cannot_have_offline():
 
 
 def _site(tmp_path: Path) -> Path:
-    """A GX site as ``run_suite`` leaves it: three pages and the static/ folder GX copies into each site."""
+    """A GX site with three pages and the static/ folder GX's own site builder copies into each site (the
+    project's, ``bansos.validate.gx_site``, leaves it out): a static/ folder is never published."""
     docs = tmp_path / "gx-project"
     site = docs / datadocs.SITE
     for page in ("index.html", "expectations/monthly_extract.html", VALIDATION):

@@ -19,13 +19,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 import pytest  # noqa: E402
-from great_expectations.core.id_dict import IDDict  # noqa: E402
-from great_expectations.expectations.expectation import Expectation  # noqa: E402
 
 from bansos.domain.handoff import from_xcom  # noqa: E402
 from bansos.orchestration import steps  # noqa: E402
-from bansos.validate import datadocs, gx_python, history, validate  # noqa: E402
+from bansos.validate import datadocs, history, validate  # noqa: E402
 from tests.pipeline import land, source_file  # noqa: E402
+from tests.validate.test_gx_python import _shipped  # noqa: E402
 from tools.synthetic.defects import make_defective  # noqa: E402
 
 PERIODE, KODE, DEFECT = "2022-03", "21.05", "nik_short"
@@ -38,8 +37,11 @@ RUN_SPECIFIC = [
 ]
 
 
-def _checkpoint_run(context, definition, parameters):
-    """How a validation ran before: a checkpoint whose action builds the Data Docs."""
+def _checkpoint_run(context, batch, suite, parameters):
+    """How a validation ran before: a validation definition and a checkpoint whose action builds the Data Docs."""
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=batch.data_asset.name, data=batch, suite=suite)
+    )
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=definition.name,
@@ -53,8 +55,8 @@ def _checkpoint_run(context, definition, parameters):
 
 
 def _as_before(monkeypatch) -> None:
-    """The project and GX code of a validation before the changes: a file project, a checkpoint, GX's own
-    lookups and ids."""
+    """The project and GX code of a validation before the changes: a file project, a validation definition
+    and a checkpoint, GX's own site builder (the site's in a file project), lookups, ids and dependency graph."""
     real = gx.get_context
 
     def file_project(mode, project_config):
@@ -67,10 +69,7 @@ def _as_before(monkeypatch) -> None:
     monkeypatch.setattr(validate, "_project_config", lambda docs_dir: docs_dir)
     monkeypatch.setattr(validate, "_run_and_build_docs", _checkpoint_run)
     monkeypatch.setattr(gx, "get_context", file_project)
-    for name in gx_python.LOOKUPS:
-        monkeypatch.setattr(Expectation, name, gx_python.SHIPPED[name])
-    monkeypatch.setattr(Expectation, "configuration", property(gx_python.SHIPPED["configuration"]))
-    monkeypatch.setattr(IDDict, "to_id", gx_python.SHIPPED["to_id"])
+    _shipped(monkeypatch)
 
 
 def _pages(docs_dir: Path) -> dict[str, str]:
@@ -114,6 +113,8 @@ def test_a_validation_gives_the_outcomes_and_pages_it_gave_before(runtime_env, k
     written = {p.relative_to(tmp_path / "now").parts[:len(datadocs.SITE.parts)]
                for p in (tmp_path / "now").rglob("*") if p.is_file()}
     assert written == {datadocs.SITE.parts}, "the project itself is in memory: only the site is written"
+    assert not (tmp_path / "now" / datadocs.SITE / "static").exists(), "GX's static folder is not copied"
+    assert (tmp_path / "before" / datadocs.SITE / "static").is_dir(), "GX's own site builder copies it"
     assert (tmp_path / "before" / "gx" / "great_expectations.yml").exists(), "the comparison ran a file project"
 
 

@@ -8,6 +8,7 @@ shipped in ``test_gx_project.py``.
 
 from __future__ import annotations
 
+import copy
 import enum
 import os
 
@@ -19,6 +20,7 @@ from great_expectations.core import id_dict  # noqa: E402
 from great_expectations.core.id_dict import IDDict  # noqa: E402
 from great_expectations.expectations.expectation import Expectation  # noqa: E402
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+from great_expectations.validator.validation_graph import ValidationGraph  # noqa: E402
 
 from bansos.validate import gx_python, validate  # noqa: E402
 
@@ -28,11 +30,16 @@ RUNTIME = {"result_format": {"result_format": "SUMMARY", "unexpected_index_colum
 
 
 def _shipped(monkeypatch) -> None:
-    """Put GX's own lookups, configuration property and ``to_id`` back for the rest of the test."""
+    """Put GX's own lookups, configuration property, ``to_id``, dependency graph and validation dependencies back
+    for the rest of the test."""
     for name in gx_python.LOOKUPS:
         monkeypatch.setattr(Expectation, name, gx_python.SHIPPED[name])
     monkeypatch.setattr(Expectation, "configuration", property(gx_python.SHIPPED["configuration"]))
     monkeypatch.setattr(IDDict, "to_id", gx_python.SHIPPED["to_id"])
+    monkeypatch.setattr(ValidationGraph, "build_metric_dependency_graph",
+                        gx_python.SHIPPED["build_metric_dependency_graph"])
+    for cls, method in gx_python.SHIPPED["get_validation_dependencies"].items():
+        monkeypatch.setattr(cls, "get_validation_dependencies", method)
 
 
 def _suite_expectations() -> list[Expectation]:
@@ -131,3 +138,93 @@ def test_only_plain_kwargs_skip_gxs_converter(monkeypatch):
         IDDict(data).to_id()
     assert len(converted) == len(NOT_PLAIN)
     assert IDDict({"column": "x"}).to_id() == "column=x", "a single key stays GX's own 'key=value'"
+
+
+def _dependencies(engine) -> list:
+    """Each rule's validation dependencies (metric ids, result format) and its metric graph's edges."""
+    from great_expectations.validator.metrics_calculator import MetricsCalculator
+
+    out = []
+    for expectation in _suite_expectations():
+        needed = expectation.get_validation_dependencies(execution_engine=engine, runtime_configuration=RUNTIME)
+        metrics = needed.get_metric_configurations()
+        graph = MetricsCalculator(execution_engine=engine).build_metric_dependency_graph(metrics, RUNTIME)
+        out.append((sorted(m.id for m in metrics), needed.result_format, sorted(graph.edge_ids, key=str)))
+    return out
+
+
+def test_every_rules_dependencies_and_graph_are_gxs_own_each_metric_asked_once(monkeypatch):
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations.metrics.metric_provider import MetricProvider
+
+    asked = []
+    ask = MetricProvider.get_evaluation_dependencies.__func__
+    monkeypatch.setattr(MetricProvider, "get_evaluation_dependencies",
+                        classmethod(lambda cls, metric, **kw: asked.append(metric.id) or ask(cls, metric, **kw)))
+    engine = PandasExecutionEngine()
+    wrapped = _dependencies(engine)
+    wrapped_asked = list(asked)
+    asked.clear()
+    with monkeypatch.context() as m:
+        _shipped(m)
+        shipped = _dependencies(PandasExecutionEngine())
+    assert wrapped == shipped
+    assert len(wrapped_asked) == len(set(wrapped_asked)), "each metric's provider asked once per engine"
+    assert len(asked) > 3 * len(wrapped_asked), f"GX as shipped asks again wherever a metric recurs: {len(asked)}"
+    held = engine.__dict__["_bansos_validation_dependencies"]
+    assert len(held) == len(_suite_expectations()), "one answer kept per rule"
+
+
+def test_the_second_ask_of_a_rule_gets_the_first_answer_and_a_parents_call_runs_as_shipped():
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations.core.expect_column_values_to_be_null import ExpectColumnValuesToBeNull
+
+    engine = PandasExecutionEngine()
+    null_rule = next(e for e in _suite_expectations() if isinstance(e, ExpectColumnValuesToBeNull))
+    as_given = {"result_format": {"result_format": "SUMMARY", "unexpected_index_column_names": validate.EXAMPLE_KEYS,
+                                  "partial_unexpected_count": validate.MAX_EXAMPLES}}
+    runtime = copy.deepcopy(as_given)
+    first = null_rule.get_validation_dependencies(execution_engine=engine, runtime_configuration=runtime)
+    assert runtime != as_given, "GX completed the result format in place"
+    # as metrics_validate asks: a new expectation of the same configuration, a copy of the completed configuration
+    again = null_rule.configuration.to_domain_obj().get_validation_dependencies(
+        execution_engine=engine, runtime_configuration=copy.deepcopy(runtime))
+    assert again is first, "the same rule on the same engine: GX's second ask answered from the first"
+    assert null_rule.get_validation_dependencies(
+        execution_engine=engine, runtime_configuration=copy.deepcopy(as_given)) is first, "asked as first given"
+    other = null_rule.get_validation_dependencies(
+        execution_engine=engine, runtime_configuration={"result_format": "COMPLETE"})
+    assert other is not first, "another runtime configuration is another question"
+    assert null_rule.get_validation_dependencies(
+        execution_engine=PandasExecutionEngine(), runtime_configuration=RUNTIME) is not first, "nor kept across engines"
+    # ExpectColumnValuesToBeNull's own method calls ColumnMapExpectation's (super()) and changes what it returns:
+    # only the outer call is kept, so the parent's answer is not mistaken for the rule's
+    shipped = gx_python.SHIPPED["get_validation_dependencies"][ExpectColumnValuesToBeNull]
+    as_shipped = shipped(null_rule, execution_engine=PandasExecutionEngine(),
+                         runtime_configuration=copy.deepcopy(runtime))
+    assert {name: m.id for name, m in first.metric_configurations.items()} == {
+        name: m.id for name, m in as_shipped.metric_configurations.items()}
+    assert "column_values.null.unexpected_count" in first.metric_configurations, "the rule's own metric"
+
+
+def test_a_parents_method_called_by_a_subclass_keeps_nothing():
+    """A rule class defined after install() (a custom expectation) that calls its parent's method: the parent's
+    answer is computed for each call, since the subclass may change it in place (ExpectColumnValuesToBeNull
+    removes a metric from ColumnMapExpectation's answer)."""
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations.core.expect_column_values_to_be_null import ExpectColumnValuesToBeNull
+
+    parents_answers = []
+
+    class CustomNull(ExpectColumnValuesToBeNull):
+        def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
+            answer = super().get_validation_dependencies(execution_engine, runtime_configuration)
+            parents_answers.append(answer)
+            return answer
+
+    engine = PandasExecutionEngine()
+    rule = CustomNull(column="excluded_reason", batch_id="warehouse-submission_1")
+    for _ in range(2):
+        rule.get_validation_dependencies(execution_engine=engine, runtime_configuration=copy.deepcopy(RUNTIME))
+    assert parents_answers[0] is not parents_answers[1]
+    assert "_bansos_validation_dependencies" not in engine.__dict__

@@ -20,7 +20,22 @@ dominate it, and :func:`install` removes their repetition without changing what 
   which JSON writes alike), so the id is computed from them directly; anything else goes through
   GX's own ``to_id``.
 
-``tests/validate/test_gx_python.py`` checks both against GX as shipped: the same kwargs for every rule of
+* **A metric's dependencies, once per validation.** The rules' metrics share their dependencies (the
+  table's columns, its row count, a column's nonnull condition...): GX asks each metric's provider for
+  them (``get_evaluation_dependencies``, new ``MetricConfiguration`` objects each time) wherever the metric
+  appears, some 3,500 times per validation for a few hundred distinct metrics. The answer depends only on
+  the metric (its id), the execution engine and the runtime configuration, so it is kept on the engine,
+  which lives for one validation, and handed again to the next asker of the same metric; the graph is
+  built of the same edges, by id, as GX builds it.
+
+* **An expectation's validation dependencies, once per validation.** GX asks each rule for the metrics it
+  needs (``get_validation_dependencies``) twice: to build the metric graph, and again after the metrics are
+  computed (``metrics_validate``), from a new expectation object of the same configuration. The answer
+  depends only on the expectation's class and fields, the execution engine and the runtime configuration,
+  so the first is kept on the engine and given again to the second. Only a rule's own method keeps its
+  answer: a subclass's call of its parent's method (``super()``) runs as shipped.
+
+``tests/validate/test_gx_python.py`` checks them against GX as shipped: the same kwargs for every rule of
 the suite, the same ids, and the same results of a validation.
 """
 
@@ -115,13 +130,87 @@ def _install_plain_ids(id_dict_class) -> None:
     id_dict_class.to_id = to_id
 
 
+def _runtime_key(runtime_configuration) -> str:
+    return json.dumps(runtime_configuration, sort_keys=True, default=repr)
+
+
+def _install_dependencies_once(graph_class) -> None:
+    shipped = SHIPPED["build_metric_dependency_graph"] = graph_class.build_metric_dependency_graph
+
+    @functools.wraps(shipped)
+    def build_metric_dependency_graph(self, metric_configuration, runtime_configuration=None):
+        # GX's own method, line for line, but for where the dependencies come from
+        from great_expectations.validator.validation_graph import MetricEdge, logger
+
+        klass, _ = self.set_metric_configuration_default_kwargs_if_absent(metric_configuration=metric_configuration)
+        held = self._execution_engine.__dict__.setdefault("_bansos_dependencies", {})
+        key = (metric_configuration.id, _runtime_key(runtime_configuration))
+        if key not in held:
+            held[key] = klass.get_evaluation_dependencies(
+                metric=metric_configuration, execution_engine=self._execution_engine,
+                runtime_configuration=runtime_configuration)
+        metric_dependencies = held[key]
+        if len(metric_dependencies) == 0:
+            self.add(MetricEdge(left=metric_configuration))
+            return
+        metric_configuration.metric_dependencies = metric_dependencies
+        for metric_dependency in metric_dependencies.values():
+            if metric_dependency.id == metric_configuration.id:
+                logger.warning(f"Metric {metric_configuration.id!s} has created a circular dependency")
+                continue
+            self.add(MetricEdge(left=metric_configuration, right=metric_dependency))
+            self.build_metric_dependency_graph(
+                metric_configuration=metric_dependency, runtime_configuration=runtime_configuration)
+
+    graph_class.build_metric_dependency_graph = build_metric_dependency_graph
+
+
+def _validation_dependencies_once(method):
+    @functools.wraps(method)
+    def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
+        # kept only where this is the rule's own method: a subclass's call of its parent's (super()) and a class
+        # defined after install() (its own method not wrapped) run as shipped
+        if type(self).get_validation_dependencies is not get_validation_dependencies or execution_engine is None \
+                or kwargs:
+            return method(self, execution_engine, runtime_configuration, **kwargs)
+        held = execution_engine.__dict__.setdefault("_bansos_validation_dependencies", {})
+        rule = (type(self), json.dumps(self.__dict__, sort_keys=True, default=repr))
+        key = (*rule, _runtime_key(runtime_configuration))
+        if key not in held:
+            held[key] = method(self, execution_engine, runtime_configuration)
+            # GX completes the caller's result format in place (parse_result_format): metrics_validate asks
+            # again with a copy of the completed one, which gets the same answer
+            held.setdefault((*rule, _runtime_key(runtime_configuration)), held[key])
+        return held[key]
+
+    return get_validation_dependencies
+
+
+def _subclasses(cls) -> list:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found += _subclasses(sub)
+    return found
+
+
+def _install_validation_dependencies_once(expectation_class) -> None:
+    shipped = SHIPPED["get_validation_dependencies"] = {}
+    for cls in dict.fromkeys(_subclasses(expectation_class)):
+        if "get_validation_dependencies" in cls.__dict__:
+            shipped[cls] = cls.__dict__["get_validation_dependencies"]
+            cls.get_validation_dependencies = _validation_dependencies_once(shipped[cls])
+
+
 def install() -> None:
-    """Install both once per process (idempotent)."""
+    """Install all four once per process (idempotent)."""
     from great_expectations.core.id_dict import IDDict
     from great_expectations.expectations.expectation import Expectation
+    from great_expectations.validator.validation_graph import ValidationGraph
 
     if getattr(Expectation, "_bansos_gx_python", False):
         return
     _install_configuration_once(Expectation)
     _install_plain_ids(IDDict)
+    _install_dependencies_once(ValidationGraph)
+    _install_validation_dependencies_once(Expectation)
     Expectation._bansos_gx_python = True

@@ -196,8 +196,9 @@ def _project_config(docs_dir: Path):
     return DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         data_docs_sites={
-            "local_site": {  # the site a file project configures, as GX writes it into great_expectations.yml
-                "class_name": "SiteBuilder",
+            "local_site": {  # the site a file project configures, as GX writes it into great_expectations.yml,
+                "module_name": "bansos.validate.gx_site",  # but for the static folder it copies (gx_site.py)
+                "class_name": "PagesOnlySiteBuilder",
                 "show_how_to_buttons": True,
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / SITE)},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
@@ -249,17 +250,21 @@ def run_suite(
         return _run_gx(dsn, submission_id, run_id, parameters, docs_dir, suite_path)
 
 
-def _run_and_build_docs(context, definition, parameters: dict):
-    """Run the validation definition and build its Data Docs pages, as a checkpoint with an
-    ``UpdateDataDocsAction`` does, without the checkpoint.
+def _run_and_build_docs(context, batch, suite, parameters: dict):
+    """Validate the batch against the suite, store the result and build its Data Docs pages, as a
+    validation definition run by a checkpoint with an ``UpdateDataDocsAction`` does, without either.
 
-    A checkpoint adds nothing to a throw-away context but bookkeeping: added to the context, it is read
-    back from its store (a deserialisation), and before it runs it reads itself back again to compare
-    with itself field by field (GX's "freshness" check, pydantic equality over the suite's 52 rules):
-    about a seventh of a small validation's CPU (docs/decisions.md, "Validation without a checkpoint").
-    The run, the stored result and the site GX builds for it are the same:
+    Both add nothing to a throw-away context but bookkeeping. A checkpoint, added to the context, is read
+    back from its store, and before it runs it reads itself back again to compare with itself field by
+    field (GX's "freshness" check, pydantic equality over the suite's 52 rules): about a seventh of a small
+    validation's CPU (docs/decisions.md, "Validation without a checkpoint"). A validation definition does
+    the same once more for itself, its suite and its batch definition, before the ``Validator`` it wraps runs
+    (GX 1.24 ``ValidationDefinition.run``): here the ``Validator`` runs directly, and the result gets the
+    same metadata and the same store key as ``run`` gives it (its ``validation_id``, the definition's id in
+    GX, a new UUID as GX's would be). The stored result and the site GX builds for it are the same:
     ``tests/validate/test_gx_project.py`` compares the pages with a checkpoint's in a file project.
     """
+    import uuid
     from datetime import UTC, datetime
 
     from great_expectations.core.run_identifier import RunIdentifier
@@ -267,12 +272,21 @@ def _run_and_build_docs(context, definition, parameters: dict):
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
+    from great_expectations.validator.v1_validator import Validator
 
     run_id = RunIdentifier(run_time=datetime.now(UTC))
-    result = definition.run(expectation_parameters=parameters, result_format=RESULT_FORMAT, run_id=run_id)
-    suite_key = ExpectationSuiteIdentifier(name=definition.suite.name)
+    validator = Validator(batch_definition=batch, result_format=RESULT_FORMAT)
+    result = validator.validate_expectation_suite(suite, parameters)
+    result.meta.update(validation_id=str(uuid.uuid4()), checkpoint_id=None, run_id=run_id,
+                       validation_time=run_id.run_time, batch_parameters=None)
+    suite_key = ExpectationSuiteIdentifier(name=suite.name)
     result_key = ValidationResultIdentifier(
-        expectation_suite_identifier=suite_key, run_id=run_id, batch_identifier=result.batch_id
+        batch_identifier=validator.active_batch_id, expectation_suite_identifier=suite_key, run_id=run_id
+    )
+    context.validation_results_store.store_validation_results(
+        suite_validation_result=result,
+        suite_validation_result_identifier=result_key,
+        expectation_suite_identifier=suite_key,
     )
     context.build_data_docs(resource_identifiers=[result_key, suite_key])
     return result
@@ -297,10 +311,7 @@ def _run_gx(
     )
     batch = asset.add_batch_definition_whole_table("whole")
     suite = context.suites.add(gx.ExpectationSuite(**load_suite_json(suite_path)))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"submission_{submission_id}", data=batch, suite=suite)
-    )
-    suite_result = _run_and_build_docs(context, definition, parameters)
+    suite_result = _run_and_build_docs(context, batch, suite, parameters)
     errors = _rules_that_could_not_run(suite_result)
     if errors:
         raise RulesCouldNotRun(submission_id, errors)
