@@ -52,8 +52,8 @@ test: $(STAMP)
 # frozen state, tests/conftest.py SHARED_STATES, stay on one worker together, which builds it once; the
 # costliest files, tests/conftest.py COSTS, go out first; the files of the airflow and e2e tiers are not even
 # collected; each server's files in memory, /dev/shm, when it has room, and deleted in the background when it
-# stops; a worker leaves as soon as its results are sent; bytecode kept, above). The two minutes of issue 10 at most
-# moments of the host (109 to 120 s on 2026-12-04), not at its slowest (what is left: docs/decisions.md). `make test` runs every tier,
+# stops; a worker leaves as soon as its results are sent; bytecode kept, above). Under the two minutes of issue 10:
+# 104 to 108 s on 2026-12-05 (docs/decisions.md). `make test` runs every tier,
 # serially, with the e2e stacks one after another. Left out here, as `slow`, and run by `make test`:
 #   tests/validate/test_rules_across_months.py::test_the_synthetic_years_break_no_catalogue_rule (32 s idle, 90 s loaded)
 #   tests/tools/test_benchmark_seed.py (the benchmark's steady-state warehouse, 7 s: tooling, not the pipeline)
