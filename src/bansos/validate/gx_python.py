@@ -23,7 +23,7 @@ dominate it, and :func:`install` removes their repetition without changing what 
 * **A metric's dependencies, once per validation.** The rules' metrics share their dependencies (the
   table's columns, its row count, a column's nonnull condition...): GX asks each metric's provider for
   them (``get_evaluation_dependencies``, new ``MetricConfiguration`` objects each time) wherever the metric
-  appears, about 2,500 times per validation for the suite's 316 distinct metrics. The answer depends only on
+  appears, several times for each distinct metric of a validation. The answer depends only on
   the metric (its id), the execution engine and the runtime configuration, so it is kept on the engine,
   which lives for one validation, and handed again to the next asker of the same metric; the graph is
   built of the same edges, by id, as GX builds it.
