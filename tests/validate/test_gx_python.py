@@ -198,7 +198,7 @@ def test_the_second_ask_of_a_rule_gets_the_first_answer_and_a_parents_call_runs_
     assert null_rule.get_validation_dependencies(
         execution_engine=PandasExecutionEngine(), runtime_configuration=RUNTIME) is not first, "nor kept across engines"
     # ExpectColumnValuesToBeNull's own method calls ColumnMapExpectation's (super()) and changes what it returns:
-    # only the outer call is kept, so the parent's answer is not mistaken for the rule's
+    # only the rule's own method keeps its answer, so the parent's answer is not mistaken for the rule's
     shipped = gx_python.SHIPPED["get_validation_dependencies"][ExpectColumnValuesToBeNull]
     as_shipped = shipped(null_rule, execution_engine=PandasExecutionEngine(),
                          runtime_configuration=copy.deepcopy(runtime))

@@ -1,8 +1,8 @@
 """GX's own Python per validation, without work it repeats: the same results, fewer CPU-seconds.
 
 Most of a small validation's CPU is GX building its metric graph in Python (issue 14 and issue 10
-item 7, docs/decisions.md: `make check` and `make demo` each run a hundred validations). Two things
-dominate it, and :func:`install` removes their repetition without changing what GX computes:
+item 7, docs/decisions.md: `make check` and `make demo` each run a hundred validations). Four kinds of
+work it repeats dominate it, and :func:`install` removes the repetition without changing what GX computes:
 
 * **An expectation's configuration, once per kwargs lookup.** ``Expectation._get_runtime_kwargs``,
   ``_get_success_kwargs``, ``_get_domain_kwargs`` and ``_get_success_kwarg`` read each key from
