@@ -9,6 +9,7 @@
 -- 2026-12-04) bench_recurring is empty and every row is one of the same JAMSOS households every month, none
 -- of them the file's, so the rules across months find no repeat and every household of the file is new.
 -- Parameters: province, periode, kode_kabkota, rows, recurring (true or false).
+SELECT core.ensure_distribution_partition(%(periode)s);  -- the month's partition, as merge makes it
 WITH sub AS (
     INSERT INTO raw.submission (province, periode, kode_kabkota, source_uri, landed_at, size_bytes, sha256,
                                 archive_key, status, row_count, decided_at)

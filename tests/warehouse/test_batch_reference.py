@@ -28,7 +28,9 @@ def db(warehouse):
         submission = cur.fetchone()[0]
         cur.execute("INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count) "
                     "VALUES (%s, '21', '2022-01', '21.71', 3) RETURNING batch_id", (submission,))
-        yield cur, cur.fetchone()[0]
+        batch = cur.fetchone()[0]
+        cur.execute("SELECT core.ensure_distribution_partition('2022-01')")  # as merge does (migration 0043)
+        yield cur, batch
 
 
 def count(cur, table: str) -> int:

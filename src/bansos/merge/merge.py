@@ -1,6 +1,8 @@
 """Merge an accepted submission into the warehouse: one kab/kota-month replaced atomically.
 
-Everything happens in one transaction under an advisory lock on (province, periode, kab/kota):
+The month's partition of ``core.distribution`` is made first if it is new (migration 0043), committed on its own
+so the merge's long transaction never holds the parent's partition lock. Then everything happens in one
+transaction under an advisory lock on (province, periode, kab/kota):
 the rows go into ``core.distribution`` as a new batch (identifiers pseudonymised in SQL), then the
 kab/kota-month's pointer moves to it. Readers see the old month or the new one, never a mix, and the
 replaced batch stays in ``core`` as history. A submission that landed before the one already loaded
@@ -84,6 +86,8 @@ def merge_submission(
         "kode_kabkota": kode_kabkota,
     }
     checked = sqlfiles.staging_table(submission_id, "checked", run_id)
+    with connect(dsn) as conn, conn.cursor() as cur:  # the month's partition, committed before the merge begins
+        cur.execute(sqlfiles.read("merge/ensure_partition.sql"), params)
     with connect(dsn) as conn, conn.cursor() as cur:
         sqlfiles.run_script(cur, sqlfiles.read("merge/current_version.sql"), params)
         new_landed, current_submission, current_landed, current_batch, existing_batch = cur.fetchone()
