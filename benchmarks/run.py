@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,6 +236,7 @@ def run_size(rows: int, args, base: str, workdir: Path, pid: int | None) -> dict
         if args.pg_stat:
             _admin(dsn, "SELECT pg_stat_statements_reset()")
         root = workdir / f"root_{rows}_{r}"
+        shutil.rmtree(root, ignore_errors=True)  # a --keep folder used again: the last run's archive and state
         target = root / path.relative_to(files)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(path, target)
