@@ -5,7 +5,7 @@ table and find the new households and persons, because the key's pads reach thos
 tables of the step's transaction, not temp tables only the leader can read.
 
 The plans are read with ``EXPLAIN`` inside one stage-and-merge transaction, statement by statement of
-``include/sql/stage/build_checked.sql`` and ``include/sql/merge/insert_batch.sql``, with the parallel costs set to
+``include/sql/stage/build_checked.sql`` and ``include/sql/merge/``, with the parallel costs set to
 zero so that a small synthetic file is planned as a large one is. And a whole branch forced through parallel
 workers (``debug_parallel_query``) leaves the warehouse exactly as a branch in one process does."""
 
@@ -92,8 +92,10 @@ def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
             found_plans = _run_with_plans(cur, sqlfiles.compose("stage/build_checked.sql", **tables).as_string(cur),
                                           params)
             cur.execute(sqlfiles.read("merge/ensure_partition.sql"), where)  # as merge does, before its script
-            found_plans |= _run_with_plans(cur, sqlfiles.compose("merge/insert_batch.sql", **tables).as_string(cur),
-                                           params)
+            # merge's scripts in the order of one key (merge.py runs new_keys.sql on a second connection)
+            for script in ("staged_key", "new_keys", "insert_batch", "insert_keys"):
+                found_plans |= _run_with_plans(
+                    cur, sqlfiles.compose(f"merge/{script}.sql", **tables).as_string(cur), params)
             conn.rollback()
     return found_plans
 
@@ -109,6 +111,8 @@ def test_stage_hashes_and_checks_each_row_in_the_workers(plans):
 def test_the_two_lookups_walk_their_indexes_side_by_side(plans):
     appends = [n for n in _nodes(plans["seen"]) if n["Node Type"] == "Append"]
     assert appends and appends[0].get("Parallel Aware"), "one Parallel Append of the household and NIK lookups"
+    # and of the file's repeated households and NIKs, beside the walks, not in statements after them
+    assert len(appends[0]["Plans"]) == 4
     # each walk stays in one process: no partial scan of an index under the merge joins
     assert not [n for n in _nodes(plans["seen"]) if "Index" in n["Node Type"] and n.get("Parallel Aware")]
     # the covering key indexes, one per month's partition (migration 0043: here February's)

@@ -3,8 +3,9 @@
 -- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
 -- core.distribution (the rules across months, by keyed hash, in the batches of stage/other_batches.sql),
 -- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: staging.submission_<id>_<run>_
--- ids, _seen, _kk_repeated and _nik_repeated (this transaction's work, dropped at its end: UNLOGGED
--- tables, not temp ones, so parallel workers can read them), staging.submission_<id>_<run>_checked.
+-- ids and _seen (the rules across months' matches and the file's repeated keys; this transaction's work, dropped
+-- at its end: UNLOGGED tables, not temp ones, so parallel workers can read them),
+-- staging.submission_<id>_<run>_checked.
 -- The raw rows' count first (no column of the raw rows is compared: their count is enough): without it the
 -- planner guessed hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge
 -- joins. For this
@@ -120,26 +121,29 @@ SELECT 'nik', f.nik_hash, f.kode_program,
 FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids} WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
 JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
 WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
-GROUP BY f.nik_hash, f.kode_program;
+GROUP BY f.nik_hash, f.kode_program
+-- Duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
+-- sorted every row twice on disk), by their pseudonyms (one No KK, one hash); coalesce: a blank kode_program
+-- groups as one, as a window partition did. Two more branches of the same Parallel Append, so they run beside
+-- the walks above instead of after them, one process each: two statements of their own took 1.3 s at 1,000,000
+-- rows with a core idle (docs/decisions.md, issue 14).
+UNION ALL
+SELECT 'kk_repeated', kk_hash, coalesce(kode_program, ''), NULL, NULL
+FROM {ids} WHERE kk_hash IS NOT NULL
+GROUP BY 2, 3 HAVING count(*) > 1
+UNION ALL
+SELECT 'nik_repeated', nik_hash, coalesce(kode_program, ''), NULL, NULL
+FROM {ids} WHERE nik_hash IS NOT NULL
+GROUP BY 2, 3 HAVING count(*) > 1;
 SET LOCAL enable_seqscan = on;
 SET LOCAL enable_hashjoin = on;
 SET LOCAL enable_mergejoin = off;
 SET LOCAL min_parallel_table_scan_size TO DEFAULT;
 SET LOCAL min_parallel_index_scan_size TO DEFAULT;
 -- end of the rules across months' lookups
--- duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
--- sorted every row twice on disk); coalesce: a blank kode_program groups as one, as a window partition did
-CREATE UNLOGGED TABLE {kk_repeated} AS
-SELECT no_kk, coalesce(kode_program, '') AS kode_program FROM {ids} WHERE no_kk IS NOT NULL
-GROUP BY 1, 2 HAVING count(*) > 1;
-CREATE UNLOGGED TABLE {nik_repeated} AS
-SELECT nik, coalesce(kode_program, '') AS kode_program FROM {ids} WHERE nik IS NOT NULL
-GROUP BY 1, 2 HAVING count(*) > 1;
--- Their sizes, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took
--- them for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
+-- Its size, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took the
+-- repeated keys for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
 ANALYZE {seen};
-ANALYZE {kk_repeated};
-ANALYZE {nik_repeated};
 CREATE UNLOGGED TABLE {checked} AS
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003
@@ -196,9 +200,9 @@ SELECT i.*,
        -- duplicates inside the file (as facts, so no rule's examples ever carry an identifier)
        -- a programme counted in persons (ref.programme.counting_unit) may pay several members of one household:
        -- its once-a-month, per-year and lifetime limits hold per NIK only
-       i.no_kk IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons' AND kk_rep.no_kk IS NOT NULL
+       i.no_kk IS NOT NULL AND p.counting_unit IS DISTINCT FROM 'persons' AND kk_rep.key_hash IS NOT NULL
            AS household_programme_repeated,
-       i.nik IS NOT NULL AND nik_rep.nik IS NOT NULL AS nik_programme_repeated,
+       i.nik IS NOT NULL AND nik_rep.key_hash IS NOT NULL AS nik_programme_repeated,
        CASE WHEN i.desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN i.desil::smallint END AS desil_num,
        -- rules across months and on the target group (issue 11), from the catalogue: the programme's severity
        -- ('error' or 'warning') where the row breaks the rule, NULL where it holds; the suite asks two rules of
@@ -238,10 +242,14 @@ LEFT JOIN {seen} AS kk_seen
        ON kk_seen.kind = 'kk' AND kk_seen.key_hash = i.kk_hash AND kk_seen.kode_program = i.kode_program
 LEFT JOIN {seen} AS nik_seen
        ON nik_seen.kind = 'nik' AND nik_seen.key_hash = i.nik_hash AND nik_seen.kode_program = i.kode_program
-LEFT JOIN {kk_repeated} AS kk_rep ON kk_rep.no_kk = i.no_kk AND kk_rep.kode_program = coalesce(i.kode_program, '')
-LEFT JOIN {nik_repeated} AS nik_rep ON nik_rep.nik = i.nik AND nik_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN {seen} AS kk_rep
+       ON kk_rep.kind = 'kk_repeated' AND kk_rep.key_hash = i.kk_hash
+      AND kk_rep.kode_program = coalesce(i.kode_program, '')
+LEFT JOIN {seen} AS nik_rep
+       ON nik_rep.kind = 'nik_repeated' AND nik_rep.key_hash = i.nik_hash
+      AND nik_rep.kode_program = coalesce(i.kode_program, '')
 -- exclusion registry in force: one row per NIK hash (its earliest exclusion), so no row is repeated
 LEFT JOIN core.exclusion_in_force AS ex
        ON ex.province = %(province)s AND ex.nik_hash = i.nik_hash;
 -- the work tables go with the transaction's end (they hold clear NIK and No KK, like the raw rows)
-DROP TABLE {ids}, {seen}, {kk_repeated}, {nik_repeated};
+DROP TABLE {ids}, {seen};

@@ -24,6 +24,7 @@ sees the approval.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bansos.domain.handoff import BranchState
@@ -67,6 +68,45 @@ def _hold(cur, submission_id: int, run_id: str, rows: int, approved_batch: int |
     log.warning("%s %s: submission %s held: month locked (approved batch %s stays loaded); unlock to merge it",
                 where["kode_kabkota"], where["periode"], submission_id, approved_batch)
     return MergeResult(BranchState.HELD, approved_batch, rows, alert_id=alert_id)
+
+
+def _run_on_own_connection(dsn: str, script: str) -> None:
+    with connect(dsn) as conn, conn.cursor() as cur:
+        sqlfiles.run_script(cur, script)
+
+
+def _insert_batch(dsn: str, cur, checked, run_id: str, params: dict) -> tuple[int, int]:
+    """Write the new batch in the merge's transaction (``cur``, the key's pads loaded); returns (batch, rows).
+
+    The distributions go in by one statement, which PostgreSQL runs in one process; meanwhile a second
+    connection finds the file's households and persons the warehouse does not know yet (``merge/new_keys.sql``,
+    committed work tables, read-only on ``core``), so a large file's merge takes both cores. Only when the key
+    rotated between stage and merge does all of it run here, one step after another, on the pseudonyms computed
+    again (``merge/rehash_staged.sql``). A failure on either connection fails the merge, which then writes
+    nothing; its retry makes the work tables again."""
+    work = {k: sqlfiles.staging_table(params["submission_id"], k, run_id) for k in sqlfiles.MERGE_WORK_TABLES}
+
+    def script(name: str) -> str:
+        return sqlfiles.compose(name, checked=checked, **work).as_string(cur)
+
+    sqlfiles.run_script(cur, script("merge/staged_key.sql"))
+    (same,) = cur.fetchone()
+    if same:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge-new-keys") as side:
+            new_keys = side.submit(_run_on_own_connection, dsn, script("merge/new_keys.sql"))
+            try:
+                sqlfiles.run_script(cur, script("merge/insert_batch.sql"), params)
+            finally:
+                side_error = new_keys.exception()  # waits for the side connection, whatever happened here
+        if side_error is not None:
+            raise side_error
+    else:
+        log.warning("submission %s: staged under another key; pseudonyms computed again", params["submission_id"])
+        sqlfiles.run_script(cur, script("merge/rehash_staged.sql"))
+        sqlfiles.run_script(cur, script("merge/new_keys.sql"))
+        sqlfiles.run_script(cur, script("merge/insert_batch.sql"), params)
+    sqlfiles.run_script(cur, script("merge/insert_keys.sql"), params)
+    return cur.fetchone()
 
 
 def merge_submission(
@@ -113,10 +153,7 @@ def merge_submission(
             return _hold(cur, submission_id, run_id, recorded, approved_batch, params)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
-            work = {k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.MERGE_WORK_TABLES}
-            script = sqlfiles.compose("merge/insert_batch.sql", checked=checked, **work)
-            sqlfiles.run_script(cur, script.as_string(cur), params)
-            batch_id, rows = cur.fetchone()
+            batch_id, rows = _insert_batch(dsn, cur, checked, run_id, params)
         else:  # the same content was loaded before and has come back as the newest file
             batch_id = existing_batch
             cur.execute(sqlfiles.read("merge/batch_row_count.sql"), (batch_id,))

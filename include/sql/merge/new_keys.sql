@@ -1,0 +1,25 @@
+-- The households and persons of the file the warehouse does not know yet, into two work tables: the file's keys,
+-- from the staged rows (not the fact table just written to), those already known left out by an anti-join (a
+-- month mostly pays the households of earlier months). Run on a second connection of the merge while its own
+-- inserts the distributions (merge/insert_batch.sql: one process, so this one takes the other core), and
+-- committed there; after a key rotation between stage and merge, in the merge's transaction, after
+-- merge/rehash_staged.sql. Read either way before the merge's households and persons are written
+-- (merge/insert_keys.sql), whose ON CONFLICT settles a key another merge added in between: a key known when
+-- this ran stays known (keys are never deleted; a rotation waits for the merge's shared key lock), so the work
+-- tables hold every key still new, and perhaps a few no longer new. UNLOGGED tables, not temp ones, so
+-- PostgreSQL may scan the staged rows and the known keys in parallel workers.
+-- reads: staging.submission_<id>_<run>_checked, core.household, core.person; writes:
+-- staging.submission_<id>_<run>_new_households, _new_persons (dropped by merge/insert_keys.sql, a retry, or the
+-- staging sweep).
+SET LOCAL work_mem = '256MB';
+DROP TABLE IF EXISTS {new_households}, {new_persons};
+CREATE UNLOGGED TABLE {new_households} AS
+SELECT DISTINCT c.kk_hash
+FROM {checked} AS c
+WHERE NOT EXISTS (SELECT FROM core.household AS h WHERE h.kk_hash = c.kk_hash);
+-- person attributes come from the staged row (its first line, chosen by merge/insert_keys.sql); the known persons
+-- are left out before (knowing is per NIK)
+CREATE UNLOGGED TABLE {new_persons} AS
+SELECT c.nik_hash, c.jenis_kelamin, substr(c.tanggal_lahir, 1, 4)::integer AS tahun_lahir, c.source_line
+FROM {checked} AS c
+WHERE NOT EXISTS (SELECT FROM core.person AS p WHERE p.nik_hash = c.nik_hash);
