@@ -79,8 +79,9 @@ def _insert_batch(dsn: str, cur, checked, run_id: str, params: dict) -> tuple[in
     """Write the new batch in the merge's transaction (``cur``, the key's pads loaded); returns (batch, rows).
 
     The distributions go in by one statement, which PostgreSQL runs in one process; meanwhile a second
-    connection finds the file's households and persons the warehouse does not know yet (``merge/new_keys.sql``,
-    committed work tables, read-only on ``core``), so a large file's merge takes both cores. Only when the key
+    connection finds, in one process too, the file's households and persons the warehouse does not know yet
+    (``merge/new_keys.sql``, committed work tables, read-only on ``core``), so a large file's merge takes both
+    cores. Only when the key
     rotated between stage and merge does all of it run here, one step after another, on the pseudonyms computed
     again (``merge/rehash_staged.sql``). A failure on either connection fails the merge, which then writes
     nothing; its retry makes the work tables again."""
