@@ -81,10 +81,9 @@ def _insert_batch(dsn: str, cur, checked, run_id: str, params: dict) -> tuple[in
     The distributions go in by one statement, which PostgreSQL runs in one process; meanwhile a second
     connection finds, in one process too, the file's households and persons the warehouse does not know yet
     (``merge/new_keys.sql``, committed work tables, read-only on ``core``), so a large file's merge takes both
-    cores. Only when the key
-    rotated between stage and merge does all of it run here, one step after another, on the pseudonyms computed
-    again (``merge/rehash_staged.sql``). A failure on either connection fails the merge, which then writes
-    nothing; its retry makes the work tables again."""
+    cores. Only when the key rotated between stage and merge does all of it run here, in the same order, on the
+    pseudonyms computed again (``merge/rehash_staged.sql``). A failure on either connection fails the merge,
+    which then writes nothing; its retry makes the work tables again."""
     work = {k: sqlfiles.staging_table(params["submission_id"], k, run_id) for k in sqlfiles.MERGE_WORK_TABLES}
 
     def script(name: str) -> str:
@@ -104,8 +103,8 @@ def _insert_batch(dsn: str, cur, checked, run_id: str, params: dict) -> tuple[in
     else:
         log.warning("submission %s: staged under another key; pseudonyms computed again", params["submission_id"])
         sqlfiles.run_script(cur, script("merge/rehash_staged.sql"))
-        sqlfiles.run_script(cur, script("merge/new_keys.sql"))
         sqlfiles.run_script(cur, script("merge/insert_batch.sql"), params)
+        sqlfiles.run_script(cur, script("merge/new_keys.sql"))  # its SET LOCALs then hold for insert_keys only
     sqlfiles.run_script(cur, script("merge/insert_keys.sql"), params)
     return cur.fetchone()
 
