@@ -185,6 +185,30 @@ def test_a_business_grant_paid_again_next_year_breaks_the_lifetime_rule(runtime_
     assert results["household_max_per_year"][1], "another calendar year: the yearly rule holds"
 
 
+def test_a_correction_of_an_earlier_year_counts_a_later_years_business_grant(runtime_env, kepri2022):
+    """The lifetime rule reads the months of every other year, later ones too: a 2022 month corrected after a
+    2023 month paid the same UEP is judged against 2023 (stage's lookups outside the file's year)."""
+    env = runtime_env
+    month = next(
+        f"2022-{m:02d}" for m in range(1, 13)
+        if (_frame(source_file(kepri2022, f"2022-{m:02d}", KODE))["kode_program"] == "UEP").sum() >= 2
+    )
+    original = _frame(source_file(kepri2022, month, KODE))
+    uep = original[original["kode_program"] == "UEP"].head(2)
+    # 2023 pays the same two business grants, loaded without the suite (as if the rule had been a warning)
+    land(env["root"], kepri2022, "2023-03", KODE, name="penyaluran_2023.csv", content=_csv(_moved(uep, "2023-03")))
+    assert _load_without_suite("2023-03", KODE) == "loaded"
+
+    # the 2022 month arrives afterwards, as a correction would (a new file of a month already past)
+    land(env["root"], kepri2022, month, KODE, name="koreksi_1.csv", content=_csv(original.iloc[::-1]))
+    result = run_branch(month, KODE, run_id="correction-after-2023")
+
+    assert result["action"] == "rejected"
+    results = _results(env["dsn"], result)
+    assert _failed(results, "error") == {"household_max_per_lifetime": 2, "nik_max_per_lifetime": 2}
+    assert results["household_max_per_year"][1], "another calendar year: the yearly rule holds"
+
+
 def test_a_warning_severity_in_the_catalogue_merges_the_file_with_a_warning(months, kepri2022):
     env, jan, jun = months
     province = load_province("21")
