@@ -165,12 +165,17 @@ def test_a_correction_is_judged_against_the_other_months_not_itself(months, kepr
     assert _failed(_results(env["dsn"], result), "error") == {"household_max_per_year": 2, "nik_max_per_year": 2}
 
 
-def test_a_business_grant_paid_again_next_year_breaks_the_lifetime_rule(runtime_env, kepri2022):
-    env = runtime_env
-    month = next(
+def _month_with_two_business_grants(kepri2022) -> str:
+    """The first 2022 month in which Tanjungpinang pays UEP at least twice."""
+    return next(
         f"2022-{m:02d}" for m in range(1, 13)
         if (_frame(source_file(kepri2022, f"2022-{m:02d}", KODE))["kode_program"] == "UEP").sum() >= 2
     )
+
+
+def test_a_business_grant_paid_again_next_year_breaks_the_lifetime_rule(runtime_env, kepri2022):
+    env = runtime_env
+    month = _month_with_two_business_grants(kepri2022)
     uep = _frame(source_file(kepri2022, month, KODE))
     land(env["root"], kepri2022, month, KODE)
     assert _load_without_suite(month, KODE) == "loaded"
@@ -189,17 +194,16 @@ def test_a_correction_of_an_earlier_year_counts_a_later_years_business_grant(run
     """The lifetime rule reads the months of every other year, later ones too: a 2022 month corrected after a
     2023 month paid the same UEP is judged against 2023 (stage's lookups outside the file's year)."""
     env = runtime_env
-    month = next(
-        f"2022-{m:02d}" for m in range(1, 13)
-        if (_frame(source_file(kepri2022, f"2022-{m:02d}", KODE))["kode_program"] == "UEP").sum() >= 2
-    )
+    month = _month_with_two_business_grants(kepri2022)
     original = _frame(source_file(kepri2022, month, KODE))
-    uep = original[original["kode_program"] == "UEP"].head(2)
+    land(env["root"], kepri2022, month, KODE)
+    assert _load_without_suite(month, KODE) == "loaded"
     # 2023 pays the same two business grants, loaded without the suite (as if the rule had been a warning)
+    uep = original[original["kode_program"] == "UEP"].head(2)
     land(env["root"], kepri2022, "2023-03", KODE, name="penyaluran_2023.csv", content=_csv(_moved(uep, "2023-03")))
     assert _load_without_suite("2023-03", KODE) == "loaded"
 
-    # the 2022 month arrives afterwards, as a correction would (a new file of a month already past)
+    # the 2022 month corrected afterwards: the same distributions in another order (a new file, the same payments)
     land(env["root"], kepri2022, month, KODE, name="koreksi_1.csv", content=_csv(original.iloc[::-1]))
     result = run_branch(month, KODE, run_id="correction-after-2023")
 
