@@ -162,8 +162,8 @@ def _run_child(step: str, dsn: str, root: Path, state: Path, watch: ServerWatch)
     return json.loads(out.stdout.strip().splitlines()[-1]) | watch.figures()
 
 
-def seed(base: str, rows: int, history_rows: int, path: Path, recurring: bool) -> str:
-    """A template database: the schema, reference data and twelve earlier months of the kab/kota; with
+def seed(base: str, rows: int, history_rows: int, path: Path, recurring: bool, months: int = 12) -> str:
+    """A template database: the schema, reference data and ``months`` earlier months of the kab/kota; with
     ``recurring``, those months pay the file's monthly-programme households again (sql/seed_history.sql)."""
     import psycopg2
 
@@ -173,7 +173,7 @@ def seed(base: str, rows: int, history_rows: int, path: Path, recurring: bool) -
     from bansos.warehouse.pseudonyms import load_pads
     from tools.devstack import postgres
 
-    name = f"bench_{rows}_{'recurring' if recurring else 'new'}_seed"
+    name = f"bench_{rows}_{'recurring' if recurring else 'new'}{'' if months == 12 else f'_{months}m'}_seed"
     dsn = postgres.ensure_database(base, name)
     migrate(dsn)
     reference.sync(dsn, load_province(PROVINCE))
@@ -187,7 +187,7 @@ def seed(base: str, rows: int, history_rows: int, path: Path, recurring: bool) -
                 sqlfiles.run_script(cur, (HERE / "sql" / "seed_recurring.sql").read_text(),
                                     {"rows": history_rows * 4 // 5 if recurring else 0}, stream=fh)
             cur.execute((HERE / "sql" / "seed_indexes_drop.sql").read_text())
-            for back in range(12, 0, -1):
+            for back in range(months, 0, -1):
                 y, m = divmod(year * 12 + month - 1 - back, 12)
                 cur.execute(script, {"province": PROVINCE, "periode": f"{y}-{m + 1:02d}",
                                      "kode_kabkota": KABKOTA, "rows": history_rows, "recurring": recurring})
@@ -218,12 +218,12 @@ def run_size(rows: int, args, base: str, workdir: Path, pid: int | None) -> dict
     print(f"{rows:,} rows: file {size_mb:.0f} MB written in {time.perf_counter() - t:.1f} s", flush=True)
     history_rows = min(rows, args.history_max)
     t = time.perf_counter()
-    template = seed(base, rows, history_rows, path, args.households == "recurring")
+    template = seed(base, rows, history_rows, path, args.households == "recurring", args.history_months)
     from bansos.warehouse.database import close_idle
 
     close_idle()  # the sessions seeding kept for reuse: PostgreSQL copies a database nobody is connected to
-    print(f"  warehouse with 12 earlier months of {history_rows:,} rows ({args.households} households) in "
-          f"{time.perf_counter() - t:.1f} s",
+    print(f"  warehouse with {args.history_months} earlier months of {history_rows:,} rows "
+          f"({args.households} households) in {time.perf_counter() - t:.1f} s",
           flush=True)
     runs = []
     for r in range(args.runs):
@@ -270,7 +270,7 @@ def run_size(rows: int, args, base: str, workdir: Path, pid: int | None) -> dict
         if not (args.keep and r == args.runs - 1):
             _admin(base, f'DROP DATABASE "{name}"')
     return {"rows": rows, "file_mb": round(size_mb, 1), "history_rows_per_month": history_rows,
-            "households": args.households, "runs": runs}
+            "history_months": args.history_months, "households": args.households, "runs": runs}
 
 
 def top_statements(dsn: str, limit: int = 15) -> list[dict]:
@@ -377,6 +377,9 @@ def main() -> int:
     parser.add_argument("--naive-max", type=int, default=1_000_000, help="run (b) only up to this many rows")
     parser.add_argument("--history-max", type=int, default=1_000_000,
                         help="rows per earlier month at most (12 months of 5M rows would need ~25 GB)")
+    parser.add_argument("--history-months", type=int, default=12,
+                        help="earlier months of the kab/kota in the warehouse (default 12: one year; more years show "
+                             "what the rules across months cost as a province's history grows)")
     parser.add_argument("--households", choices=("recurring", "new"), default="recurring",
                         help="recurring (default): the earlier months pay the file's JAMSOS households, as a running "
                              "monthly programme does; new: every household of the file is new to the warehouse")

@@ -21,10 +21,10 @@ from tools.synthetic import write_bulk_extract
 ROWS = 1_500
 
 
-def _month(pg_base, tmp_path, monkeypatch, recurring: bool) -> dict:
+def _month(pg_base, tmp_path, monkeypatch, recurring: bool, months: int = 12) -> dict:
     files = tmp_path / "files"
     path = write_bulk_extract(files / "landing", bench.KABKOTA, bench.PERIODE, ROWS)
-    template = bench.seed(pg_base, ROWS, ROWS, path, recurring)
+    template = bench.seed(pg_base, ROWS, ROWS, path, recurring, months)
     close_idle()  # the sessions seeding kept: PostgreSQL copies a database nobody is connected to
     dsn = new_database(pg_base, "bench", template=template)
     _admin(pg_base, f'DROP DATABASE "{template}"')
@@ -35,6 +35,8 @@ def _month(pg_base, tmp_path, monkeypatch, recurring: bool) -> dict:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM core.load_batch")
         batches = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(periode ORDER BY periode) FROM core.kabkota_month")
+        periods = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM core.household")
         households_before = cur.fetchone()[0]
         # the months each of the file's JAMSOS households was paid in, and under which programme
@@ -60,7 +62,7 @@ def _month(pg_base, tmp_path, monkeypatch, recurring: bool) -> dict:
         households_after = cur.fetchone()[0]
     _admin(pg_base, f'DROP DATABASE "{_name(dsn)}" WITH (FORCE)')
     # counts and pseudonyms only: an assertion's report prints this dict, and the file's lines hold NIK and names
-    return {"jamsos": len(jamsos), "batches": batches, "months_paid": months_paid,
+    return {"jamsos": len(jamsos), "batches": batches, "periods": periods, "months_paid": months_paid,
             "nik_rows": nik_rows, "validated": ref, "merged": merged,
             "new_households": households_after - households_before}
 
@@ -84,3 +86,18 @@ def test_recurring_households_meet_their_earlier_months_and_a_new_warehouse_meet
     assert new["batches"] == 12 and new["months_paid"] == {} and new["nik_rows"] == 0
     assert new["merged"]["action"] == "loaded"
     assert new["new_households"] == ROWS
+
+
+@pytest.mark.slow
+def test_a_history_of_several_years_is_the_months_before_the_file(pg_base, tmp_path, monkeypatch):
+    """``--history-months``: a province's years of history, to measure what the rules across months cost as they
+    grow; the file's year holds the same eleven months, so the file is judged as with one year."""
+    years = _month(pg_base, tmp_path, monkeypatch, True, months=26)
+    assert years["batches"] == 26
+    assert years["periods"][0] == "2020-10" and years["periods"][-1] == "2022-11"
+    assert len(set(years["periods"])) == 26
+    recur = min(years["jamsos"], ROWS * 4 // 5)
+    assert set(years["months_paid"].values()) == {(26, ("JAMSOS",))}
+    assert years["validated"]["action"] == "process" and not years["validated"].get("warnings")
+    assert years["merged"]["action"] == "loaded"
+    assert years["new_households"] == ROWS - recur

@@ -98,7 +98,9 @@ ANALYZE {ids} (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no
 -- rows; 7 to 9 ms probing the covering index). Each walk in one process: guessing fewer matches on that filter,
 -- the planner walked an index in two workers gathered in key order for the merge join, 4.0 s against 2.8 s for
 -- the same walk in one process at 1,000,000 rows (every row passes through the one process that joins anyway), so
--- no partial scans here (the two minimum sizes); but the two lookups are one statement, a UNION ALL, so that a
+-- no partial scans here (the two minimum sizes; PostgreSQL applies them to plain tables only, not to the month
+-- partitions of migration 0043, where the walks stay whole by cost alone, a close call: docs/decisions.md, "Stage
+-- over years of history"); but the two lookups are one statement, a UNION ALL, so that a
 -- large file's two walks run side by side, one worker each (a Parallel Append): 8.4 s -> 4.7 s at 1,000,000 rows.
 -- A small file's lookups are too cheap for the planner to start workers for.
 SET LOCAL enable_seqscan = off;
