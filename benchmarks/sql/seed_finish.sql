@@ -8,6 +8,6 @@ INSERT INTO core.person (nik_hash, jenis_kelamin, tahun_lahir, first_batch_id)
 SELECT nik_hash, 'P', 1970, min(batch_id) FROM core.distribution GROUP BY nik_hash
 ON CONFLICT (nik_hash) DO NOTHING;
 
--- as migration 0039 defines them (covering: the rules' lookups read batch_id from the index alone)
-CREATE INDEX distribution_kk_programme_idx ON core.distribution (kk_hash, kode_program) INCLUDE (batch_id);
-CREATE INDEX distribution_nik_programme_idx ON core.distribution (nik_hash, kode_program) INCLUDE (batch_id);
+-- as migration 0044 defines them (covering: the rules' lookups read batch_id and periode from the index alone)
+CREATE INDEX distribution_programme_kk_idx ON core.distribution (kode_program, kk_hash) INCLUDE (batch_id, periode);
+CREATE INDEX distribution_programme_nik_idx ON core.distribution (kode_program, nik_hash) INCLUDE (batch_id, periode);

@@ -1,6 +1,7 @@
 """The fact table by month (migration 0043): each month's rows in a partition of their own, made before the
-month's first merge, once, whoever asks at the same moment; a row of a month without its partition is refused,
-never set aside; and a warehouse of the one table keeps every row when it is migrated."""
+month's first merge, once, whoever asks at the same moment, with statistics on the lookups' batch filter
+(migration 0044); a row of a month without its partition is refused, never set aside; and a warehouse of the one
+table keeps every row when it is migrated."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_each_merged_month_is_in_its_own_partition(two_months):
         assert query(dsn, f"SELECT count(*), min(periode), max(periode) FROM {table}") == [
             (batch_rows, periode, periode)]
     # every index of the parent has its copy on each month's table, and the vacuum setting of migration 0039
-    for name in ("distribution_kk_programme_idx", "distribution_nik_programme_idx", "distribution_batch_idx"):
+    for name in ("distribution_programme_kk_idx", "distribution_programme_nik_idx", "distribution_batch_idx"):
         assert query(dsn, "SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass",
                      (f"core.{name}",)) == [(2,)]
     assert query(dsn, "SELECT DISTINCT reloptions FROM pg_class WHERE relname LIKE 'distribution_2022_%%' "
@@ -75,6 +76,32 @@ def test_each_merged_month_is_in_its_own_partition(two_months):
     # the views on the fact table read the partitions
     assert query(dsn, "SELECT count(*) FROM core.distribution_current") == query(
         dsn, "SELECT sum(row_count) FROM core.load_batch")
+
+
+def _batch_statistics(dsn: str) -> dict[str, tuple[str, list[str]]]:
+    """Each statistics object on a month's partition: its table and expressions."""
+    return {name: (table, exprs) for name, table, exprs in query(
+        dsn, "SELECT stxname, stxrelid::regclass::text, pg_get_statisticsobjdef_expressions(oid) "
+             "FROM pg_statistic_ext WHERE stxnamespace = 'core'::regnamespace")}
+
+
+def test_each_month_has_statistics_on_the_lookups_batch_filter(two_months):
+    """Stage's lookups compare the batch as ``batch_id + 0`` (build_checked.sql); each month's partition has
+    statistics on that expression (migration 0044), so once analysed the planner knows how many of its rows a
+    list of batches keeps: every one here, not the 0.5 % it assumes of an expression it knows nothing of."""
+    dsn = two_months
+    assert _batch_statistics(dsn) == {
+        f"distribution_2022_{m}_batch": (f"core.distribution_2022_{m}", ["(batch_id + 0)"]) for m in ("02", "03")}
+    with _autocommit(dsn) as conn, conn.cursor() as cur:
+        cur.execute("ANALYZE core.distribution_2022_03")
+        cur.execute("SELECT current_batch_id FROM core.kabkota_month WHERE periode = '2022-03'")
+        [(batch,)] = cur.fetchall()
+        cur.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM core.distribution_2022_03 "
+                    "WHERE batch_id + 0 = ANY (%s::bigint[])", ([batch],))
+        estimated = cur.fetchone()[0][0]["Plan"]["Plan Rows"]
+        cur.execute("SELECT count(*) FROM core.distribution_2022_03")
+        [(rows,)] = cur.fetchall()
+    assert rows > 100 and estimated == rows
 
 
 def test_a_month_without_its_partition_is_refused_not_set_aside(warehouse):
@@ -149,6 +176,9 @@ def test_a_warehouse_of_the_one_table_keeps_every_row_when_migrated(pg_base, tmp
     assert _partitions(dsn) == {"distribution_2022_01": "FOR VALUES IN ('2022-01')",
                                 "distribution_2022_02": "FOR VALUES IN ('2022-02')"}
     assert query(dsn, "SELECT count(*) FROM core.distribution_2022_02") == [(7,)]
+    # the statistics of migration 0044 on the months there before it, filled by its ANALYZE
+    assert set(_batch_statistics(dsn)) == {"distribution_2022_01_batch", "distribution_2022_02_batch"}
+    assert query(dsn, "SELECT count(*) FROM pg_stats_ext_exprs WHERE statistics_schemaname = 'core'") == [(2,)]
     assert query(dsn, "SELECT to_regclass('core.distribution_unpartitioned')") == [(None,)]
     # the batch-reference check of migration 0040 is on the partitioned table
     with _autocommit(dsn) as conn, conn.cursor() as cur, pytest.raises(errors.ForeignKeyViolation):

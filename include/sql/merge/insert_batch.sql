@@ -1,8 +1,8 @@
 -- Loads an accepted submission as a new batch: its pseudonymised distributions.
 -- reads: staging.submission_<id>_<run>_checked (its pseudonyms this merge's key's: merge/staged_key.sql,
 -- merge/rehash_staged.sql); writes: core.load_batch, core.distribution (the month's partition).
--- The distributions go in ordered by household, so the household index takes them in order instead of at random
--- places. This statement runs in one process (PostgreSQL writes a table from one); the households and persons
+-- The distributions go in ordered by programme and household, the household index's order (migration 0044), so
+-- that index takes them in order instead of at random places. This statement runs in one process (PostgreSQL writes a table from one); the households and persons
 -- the warehouse does not know yet are found meanwhile on a second connection (merge/new_keys.sql) and inserted
 -- after it (merge/insert_keys.sql): docs/decisions.md (issue 14).
 SET LOCAL work_mem = '256MB';
@@ -18,4 +18,4 @@ SELECT b.batch_id, c.source_line, %(province)s, c.periode, c.kode_kabkota, c.kod
        c.id_kelompok, c.nik_masked
 FROM {checked} AS c
 CROSS JOIN (SELECT batch_id FROM core.load_batch WHERE submission_id = %(submission_id)s) AS b
-ORDER BY c.kk_hash, c.kode_program;
+ORDER BY c.kode_program, c.kk_hash;

@@ -81,15 +81,24 @@ ANALYZE {ids} (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no
 -- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
 -- in the current batches of every kab/kota of the province, except the kab/kota-month
 -- being validated: a correction is judged against the other months, not against the version it replaces.
--- Only keys seen before come back; in_year counts the file's calendar year, in_lifetime every year.
+-- Only keys seen before come back, each (key, programme) once: in_year counts the months of the file's calendar
+-- year it was paid in, in_lifetime every year's, for the programmes limited over a lifetime only
+-- (ref.programme.max_per_lifetime, a list of constants from stage/lifetime_programmes.sql: UEP and KUBE in Kepri),
+-- the only rules that look beyond the year; it is NULL for the others. So the other programmes are read in the
+-- file's year's months, the lifetime ones in every month, earlier or later (a correction of an old month meets
+-- the years loaded since). Each lookup names its months as constants, so the planner reads only those months'
+-- partitions; the month is in the covering indexes (migration 0044), so that condition is checked on the index
+-- entry; and the programme leads them, so the lifetime lookups read those programmes' entries only. A province's
+-- stage no longer walks every month ever loaded (docs/decisions.md, "Lookups by year and programme", issue 14).
+-- Each branch groups by (programme, key), the order of its index.
 -- The batches compared with (the current batch of every other kab/kota-month of the province, and those of the
--- file's year) arrive as two lists of constants (stage/other_batches.sql, read just before), so each matched
+-- file's year) and their months arrive as lists of constants (stage/other_batches.sql), so each matched
 -- index entry is judged by a hash lookup: joined to core.kabkota_month, whose statistics lag behind its few
 -- fast-changing rows, the planner took them for three batches and walked every row of those batches (90 ms for
 -- a 5,000-row file against one year of Kepri; 8 ms now), and a join to an analysed table of them, with hash
 -- joins off here, compared each match with every batch. The warehouse side is read from the
--- covering indexes of migration 0039 (key, programme, batch_id) without the table's wide rows: walked in key order
--- beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
+-- covering indexes of migration 0044 (programme, key, batch_id, periode) without the table's wide rows: walked in
+-- key order beside the file's sorted keys (a merge join) when the file is large, probed per key when it is small. The
 -- planner chooses between the two; a sequential scan of the fact table and a hash of its 13,000,000 keys (its
 -- choice otherwise, 27 CPU-s at 1,000,000 rows) are switched off for this statement only. The batches are
 -- compared as `batch_id + 0`, which no index answers: with the fact table's statistics behind its growth (a run of
@@ -98,10 +107,13 @@ ANALYZE {ids} (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no
 -- rows; 7 to 9 ms probing the covering index). Each walk in one process: guessing fewer matches on that filter,
 -- the planner walked an index in two workers gathered in key order for the merge join, 4.0 s against 2.8 s for
 -- the same walk in one process at 1,000,000 rows (every row passes through the one process that joins anyway), so
--- no partial scans here (the two minimum sizes; PostgreSQL applies them to plain tables only, not to the month
--- partitions of migration 0043, where the walks stay whole by cost alone, a close call: docs/decisions.md, "Stage
--- over years of history"); but the two lookups are one statement, a UNION ALL, so that a
--- large file's two walks run side by side, one worker each (a Parallel Append): 8.4 s -> 4.7 s at 1,000,000 rows.
+-- no partial scans here (the two minimum sizes). PostgreSQL applies those minimums to plain tables only, not to
+-- the month partitions of migration 0043; what keeps each partition's walk whole is its statistics on the filter's
+-- expression, `batch_id + 0` (migration 0044, made with each month's partition): without them the planner took
+-- the filter for 5.5 per cent of a partition when it is all of it, expected a few thousand matches, and sorted every
+-- partition's entries on disk under a Gather Merge (the lookups 28.6 s against 7.5 s at 1,000,000 rows). The
+-- lookups are one statement, a UNION ALL, so that a
+-- large file's walks run side by side, one worker each (a Parallel Append): 8.4 s -> 4.7 s at 1,000,000 rows.
 -- A small file's lookups are too cheap for the planner to start workers for.
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_hashjoin = off;
@@ -109,21 +121,39 @@ SET LOCAL enable_mergejoin = on;
 SET LOCAL min_parallel_table_scan_size = '1TB';
 SET LOCAL min_parallel_index_scan_size = '1TB';
 CREATE UNLOGGED TABLE {seen} AS
-SELECT 'kk' AS kind, f.kk_hash AS key_hash, f.kode_program,
-       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])) AS in_year,
-       count(*) AS in_lifetime
-FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids} WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
-JOIN core.distribution AS d ON d.kk_hash = f.kk_hash AND d.kode_program = f.kode_program
-WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
-GROUP BY f.kk_hash, f.kode_program
+SELECT 'kk' AS kind, f.kk_hash AS key_hash, f.kode_program, count(*) AS in_year, NULL::bigint AS in_lifetime
+FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids}
+      WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL
+        AND kode_program <> ALL (%(lifetime_programmes)s::text[])) AS f
+JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.kk_hash = f.kk_hash
+WHERE d.periode = ANY (%(year_periods)s::text[]) AND d.batch_id + 0 = ANY (%(year_batches)s::bigint[])
+GROUP BY f.kode_program, f.kk_hash
 UNION ALL
-SELECT 'nik', f.nik_hash, f.kode_program,
-       count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
+SELECT 'nik', f.nik_hash, f.kode_program, count(*), NULL
+FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids}
+      WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL
+        AND kode_program <> ALL (%(lifetime_programmes)s::text[])) AS f
+JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.nik_hash = f.nik_hash
+WHERE d.periode = ANY (%(year_periods)s::text[]) AND d.batch_id + 0 = ANY (%(year_batches)s::bigint[])
+GROUP BY f.kode_program, f.nik_hash
+UNION ALL
+SELECT 'kk', f.kk_hash, f.kode_program, count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
        count(*)
-FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids} WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL) AS f
-JOIN core.distribution AS d ON d.nik_hash = f.nik_hash AND d.kode_program = f.kode_program
-WHERE d.batch_id + 0 = ANY (%(other_batches)s::bigint[])
-GROUP BY f.nik_hash, f.kode_program
+FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids}
+      WHERE kk_hash IS NOT NULL AND kode_program = ANY (%(lifetime_programmes)s::text[])) AS f
+JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.kk_hash = f.kk_hash
+WHERE d.kode_program = ANY (%(lifetime_programmes)s::text[]) AND d.periode = ANY (%(all_periods)s::text[])
+  AND d.batch_id + 0 = ANY (%(all_batches)s::bigint[])
+GROUP BY f.kode_program, f.kk_hash
+UNION ALL
+SELECT 'nik', f.nik_hash, f.kode_program, count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
+       count(*)
+FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids}
+      WHERE nik_hash IS NOT NULL AND kode_program = ANY (%(lifetime_programmes)s::text[])) AS f
+JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.nik_hash = f.nik_hash
+WHERE d.kode_program = ANY (%(lifetime_programmes)s::text[]) AND d.periode = ANY (%(all_periods)s::text[])
+  AND d.batch_id + 0 = ANY (%(all_batches)s::bigint[])
+GROUP BY f.kode_program, f.nik_hash
 -- Duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
 -- sorted every row twice on disk), by their pseudonyms (one No KK, one hash); coalesce: a blank kode_program
 -- groups as one, as a window partition did. Two more branches of the same Parallel Append, so they run beside

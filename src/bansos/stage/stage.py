@@ -110,8 +110,7 @@ def stage_submission(
                 raise FileRejected("no_rows", "File tidak berisi baris data.")
             pseudonyms.hash_with(cur, key, verify=verify_key)
             where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
-            cur.execute(sqlfiles.read("stage/other_batches.sql"), where)
-            batches = cur.fetchall()
+            constants = lookup_constants(cur, where)
             cur.execute(
                 sqlfiles.compose(
                     "stage/build_checked.sql",
@@ -119,11 +118,7 @@ def stage_submission(
                     checked=checked,
                     **{k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.STAGE_WORK_TABLES},
                 ),
-                where
-                | {
-                    "other_batches": [batch for batch, _ in batches],
-                    "year_batches": [batch for batch, in_year in batches if in_year],
-                },
+                where | constants,
             )
             cur.execute(sqlfiles.compose("stage/drop_raw.sql", raw=raw))
     finally:
@@ -137,6 +132,30 @@ def stage_submission(
         layout.delimiter,
     )
     return StageResult(rows=rows, layout=layout)
+
+
+def lookup_constants(cur, where: dict) -> dict:
+    """The rules across months' lists of constants for ``stage/build_checked.sql``'s lookups.
+
+    The batches compared with (``stage/other_batches.sql``), all of them and those of the file's calendar
+    year, each list with its months, and the programmes limited over a lifetime
+    (``stage/lifetime_programmes.sql``): the lookups name the months they read, so the planner reads only
+    those months' partitions; every month is read for the lifetime programmes only, and not at all when
+    the province has none.
+    """
+    cur.execute(sqlfiles.read("stage/other_batches.sql"), where)
+    batches = cur.fetchall()
+    cur.execute(sqlfiles.read("stage/lifetime_programmes.sql"), where)
+    lifetime = [programme for (programme,) in cur.fetchall()]
+    year = [(batch, periode) for batch, periode, in_year in batches if in_year]
+    every = [(batch, periode) for batch, periode, _ in batches] if lifetime else []
+    return {
+        "year_batches": [batch for batch, _ in year],
+        "year_periods": sorted({periode for _, periode in year}),
+        "all_batches": [batch for batch, _ in every],
+        "all_periods": sorted({periode for _, periode in every}),
+        "lifetime_programmes": lifetime,
+    }
 
 
 def sniff_archived(store: Store, archive_key: str) -> formats.Sniffed:
