@@ -55,3 +55,22 @@ def test_a_batchs_rows_are_found_by_the_batch_index(corrected):
              "WHERE inhparent = 'core.distribution_batch_idx'::regclass")}
     used = set(re.findall(r'"Index Name": "([^"]+)"', json.dumps(plan)))
     assert used and {f"core.{name}" for name in used} <= month_indexes
+
+
+def test_a_batchs_rows_are_stored_in_the_household_index_order(corrected):
+    """Merge writes a batch's rows by (programme, household), the household index's order (migration 0044), so
+    that index takes each programme's entries where the last ones ended: in an empty month's partition and after
+    it, each batch's rows follow one another in that order on disk (merge/insert_batch.sql)."""
+    dsn, _ = corrected
+    found = query(dsn, """
+        SELECT batch_id, count(*) FILTER (WHERE (kode_program, kk_hash) < (before_program, before_kk)),
+               count(DISTINCT kode_program)
+        FROM (SELECT batch_id, kode_program, kk_hash,
+                     lag(kode_program) OVER stored AS before_program, lag(kk_hash) OVER stored AS before_kk
+              FROM core.distribution WHERE periode = %s
+              WINDOW stored AS (PARTITION BY batch_id ORDER BY ctid)) AS rows
+        GROUP BY batch_id ORDER BY batch_id""", (PERIODE,))
+    assert len(found) == 2
+    for _, out_of_order, programmes in found:
+        assert programmes > 1, "a file of several programmes, so the order across them is checked too"
+        assert out_of_order == 0
