@@ -72,6 +72,8 @@ def refresh(
         # the summary last, copied from the breakdown (the other marts read neither)
         steps = [step for step in steps if step[0] != "distribution_summary"]
         steps.append(("distribution_summary", SUMMARY_FROM_REGION))
+    # the year's lock first, before the fact table's: a monthly refresh and a publication at once lock in one order
+    cur.execute(sqlfiles.read("publish/lock_year.sql"), params)
     if {"distribution_summary", "distribution_by_region"} & {mart for mart, _ in steps}:
         cur.execute(sqlfiles.read("publish/analyze_facts.sql"))  # the partitioned fact table's own statistics
     written = {}
