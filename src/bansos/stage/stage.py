@@ -111,6 +111,7 @@ def stage_submission(
             pseudonyms.hash_with(cur, key, verify=verify_key)
             where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
             constants = lookup_constants(cur, where)
+            freshen_statistics(dsn, cur, sorted(set(constants["year_periods"]) | set(constants["all_periods"])))
             cur.execute(
                 sqlfiles.compose(
                     "stage/build_checked.sql",
@@ -156,6 +157,25 @@ def lookup_constants(cur, where: dict) -> dict:
         "all_periods": sorted({periode for _, periode in every}),
         "lifetime_programmes": lifetime,
     }
+
+
+def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
+    """Analyse the months' partitions the lookups will read whose statistics are behind their rows
+    (``stage/stale_partitions.sql``), each in a transaction of its own on a second connection, so the lookups
+    are planned on what the months hold; returns the partitions analysed.
+
+    Autovacuum analyses a month only at its next pass; a month read meanwhile, with most of its kab/kota merged
+    since its last analysis, was planned as a few rows, and its lookups took tens of seconds for a small file.
+    """
+    cur.execute(sqlfiles.read("stage/stale_partitions.sql"), {"periods": periods})
+    stale = cur.fetchall()
+    if stale:
+        with connect(dsn, autocommit=True) as side, side.cursor() as analyse:
+            for schema, table in stale:
+                partition = sql.Identifier(schema, table)
+                analyse.execute(sqlfiles.compose("stage/analyze_partition.sql", partition=partition))
+        log.info("analysed %s before the rules across months", ", ".join(table for _, table in stale))
+    return [table for _, table in stale]
 
 
 def sniff_archived(store: Store, archive_key: str) -> formats.Sniffed:

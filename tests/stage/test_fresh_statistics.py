@@ -1,0 +1,50 @@
+"""Stage analyses the months its rules across months will read when their statistics are behind their rows
+(``bansos.stage.stage.freshen_statistics``, ``include/sql/stage/stale_partitions.sql``).
+
+A month's partition analysed when it held one kab/kota's batch and read after more were merged had its batch
+filter estimated at a few rows; the planner then merge-joined the file's keys to it on the programme alone, and a
+small file's lookups took tens of seconds in the demo. Autovacuum analyses the month only at its next pass, so
+stage does it first, on a connection of its own. Here autovacuum is off for February's partition, so only stage
+can analyse it."""
+
+from __future__ import annotations
+
+from bansos.orchestration import steps
+from bansos.stage.stage import freshen_statistics
+from bansos.warehouse.database import close_idle, connect
+from tests.conftest import _admin, pipeline_env
+from tests.pipeline import land, load_without_suite, query
+
+FEBRUARY, MARCH, ANAMBAS, BATAM = "2022-02", "2022-03", "21.05", "21.71"
+
+
+def _analysed(dsn: str) -> tuple:
+    [row] = query(dsn, "SELECT coalesce(last_analyze, last_autoanalyze), n_mod_since_analyze, n_live_tup "
+                       "FROM pg_stat_user_tables WHERE relid = 'core.distribution_2022_02'::regclass")
+    return row
+
+
+def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_path_factory, kepri2022):
+    with pipeline_env(pg_base, tmp_path_factory, "fresh_statistics") as env:
+        steps.prepare_warehouse("21")
+        land(env.root, kepri2022, FEBRUARY, ANAMBAS)
+        assert load_without_suite(FEBRUARY, ANAMBAS)["action"] == "loaded"
+        _admin(env.dsn, "ALTER TABLE core.distribution_2022_02 SET (autovacuum_enabled = false)")
+        _admin(env.dsn, "ANALYZE core.distribution_2022_02")  # its statistics: Anambas' batch alone
+        analysed_with_one, _, _ = _analysed(env.dsn)
+        land(env.root, kepri2022, FEBRUARY, BATAM)  # a larger kab/kota merged since
+        assert load_without_suite(FEBRUARY, BATAM)["action"] == "loaded"
+        close_idle()  # the merge's session ends, and its counts reach pg_stat_user_tables
+        _, changed, rows = _analysed(env.dsn)
+        assert changed > 50 + rows / 10, "February is behind its statistics by more than autovacuum's threshold"
+
+        # March of Anambas reads February in its rules across months: stage analyses it first
+        land(env.root, kepri2022, MARCH, ANAMBAS)
+        assert load_without_suite(MARCH, ANAMBAS)["action"] == "loaded"
+        analysed, changed, _ = _analysed(env.dsn)
+        assert analysed > analysed_with_one and changed == 0
+
+        # fresh now: nothing to analyse; a month that is not read is not looked at
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            assert freshen_statistics(env.dsn, cur, [FEBRUARY]) == []
+            assert freshen_statistics(env.dsn, cur, ["2021-12"]) == []
