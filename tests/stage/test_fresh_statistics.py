@@ -48,3 +48,12 @@ def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_pa
         with connect(env.dsn) as conn, conn.cursor() as cur:
             assert freshen_statistics(env.dsn, cur, [FEBRUARY]) == []
             assert freshen_statistics(env.dsn, cur, ["2021-12"]) == []
+        # merged into again, then the server's counts start from zero (as after a crash, or in a copied
+        # database): the month counts as fresh, as autovacuum counts it, not as never analysed
+        _admin(env.dsn, "UPDATE core.distribution_2022_02 SET nominal = nominal")
+        close_idle()
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            assert freshen_statistics(env.dsn, cur, [FEBRUARY]) == ["distribution_2022_02"]
+        _admin(env.dsn, "SELECT pg_stat_reset()")
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            assert freshen_statistics(env.dsn, cur, [FEBRUARY]) == []
