@@ -9,6 +9,9 @@ can analyse it."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 from bansos.orchestration import steps
 from bansos.stage.stage import freshen_statistics
 from bansos.warehouse.database import close_idle, connect
@@ -24,7 +27,7 @@ def _analysed(dsn: str) -> tuple:
     return row
 
 
-def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_path_factory, kepri2022):
+def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_path_factory, kepri2022, caplog):
     with pipeline_env(pg_base, tmp_path_factory, "fresh_statistics") as env:
         steps.prepare_warehouse("21")
         land(env.root, kepri2022, FEBRUARY, ANAMBAS)
@@ -40,7 +43,11 @@ def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_pa
 
         # March of Anambas reads February in its rules across months: stage analyses it first
         land(env.root, kepri2022, MARCH, ANAMBAS)
-        assert load_without_suite(MARCH, ANAMBAS)["action"] == "loaded"
+        with caplog.at_level(logging.INFO, logger="bansos.stage.stage"):
+            assert load_without_suite(MARCH, ANAMBAS)["action"] == "loaded"
+        # the task log says which months were analysed and what each cost
+        assert re.search(r"analysed distribution_2022_02 \([0-9]+\.[0-9]{2} s\) before the rules across months",
+                         caplog.text), caplog.text
         analysed, changed, _ = _analysed(env.dsn)
         assert analysed > analysed_with_one and changed == 0
 

@@ -6,7 +6,7 @@ only the leader can read. Merge's new households and persons are found in one pr
 beside the distribution insert, which keeps the other core.
 
 The plans are read with ``EXPLAIN`` inside one stage-and-merge transaction, statement by statement of
-``include/sql/stage/build_checked.sql`` and ``include/sql/merge/``, with the parallel costs set to
+``include/sql/stage/build_ids.sql``, ``build_checked.sql`` and ``include/sql/merge/``, with the parallel costs set to
 zero so that a small synthetic file is planned as a large one is. And a whole branch forced through parallel
 workers (``debug_parallel_query``) leaves the warehouse exactly as a branch in one process does."""
 
@@ -17,7 +17,7 @@ import re
 import pytest
 from psycopg2 import sql
 
-from bansos.stage.stage import lookup_constants
+from bansos.stage.stage import lookup_branches, lookup_constants
 from bansos.warehouse import pseudonyms, sqlfiles
 from bansos.warehouse.database import close_idle, connect
 from tests.conftest import KEY, _admin, _name, pipeline_env
@@ -25,6 +25,8 @@ from tests.pipeline import land, load_without_suite, query, run_branch, source_f
 from tests.s3.landing import content_snapshot
 
 EARLIER, PERIODE, KODE = "2022-02", "2022-03", "21.05"
+# the plans are read on Batam's March: JAMSOS, BSKK and UEP (limited over a lifetime), so both kinds of lookup
+PLANS_KODE = "21.71"
 # what makes the planner treat a small table as a large one
 PARALLEL = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0", "min_parallel_table_scan_size": "0",
             "min_parallel_index_scan_size": "0"}
@@ -64,24 +66,24 @@ def _run_with_plans(cur, script: str, params: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
-    """The plans of stage's and merge's work tables for March of Anambas, February already loaded (so the
+    """The plans of stage's and merge's work tables for March of Batam, February already loaded (so the
     rules across months find its households), in one transaction rolled back at the end."""
     from bansos.orchestration import steps
 
     with pipeline_env(pg_base, tmp_path_factory, "parallel_plans") as env:
         steps.prepare_warehouse("21")
-        land(env.root, files, EARLIER, KODE)
-        assert load_without_suite(EARLIER, KODE)["action"] == "loaded"
+        land(env.root, files, EARLIER, PLANS_KODE)
+        assert load_without_suite(EARLIER, PLANS_KODE)["action"] == "loaded"
         # February's partition as autovacuum leaves a large one (its pages all-visible, its statistics made): the
         # plans of a small file against a few hundred rows are otherwise the planner's guesses, not a large file's
         _admin(env.dsn, "VACUUM ANALYZE core.distribution")
-        land(env.root, files, PERIODE, KODE)
-        found = steps.extract("21", PERIODE, KODE)
+        land(env.root, files, PERIODE, PLANS_KODE)
+        found = steps.extract("21", PERIODE, PLANS_KODE)
         sid = found["submission_id"]
         tables = {kind: sqlfiles.staging_table(sid, kind, "plans")
                   for kind in ("raw", "checked", *sqlfiles.STAGE_WORK_TABLES, *sqlfiles.MERGE_WORK_TABLES)}
-        where = {"province": "21", "periode": PERIODE, "kode_kabkota": KODE, "submission_id": sid}
-        path = source_file(files, PERIODE, KODE)
+        where = {"province": "21", "periode": PERIODE, "kode_kabkota": PLANS_KODE, "submission_id": sid}
+        path = source_file(files, PERIODE, PLANS_KODE)
         # the database's settings, which the scripts' SET LOCAL ... TO DEFAULT return to
         for name, value in PARALLEL.items():
             _admin(pg_base, f'ALTER DATABASE "{_name(env.dsn)}" SET {name} = {value}')
@@ -107,8 +109,11 @@ def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
             # the earlier year as if it had a batch, so its month is planned (no batch is -1)
             params = where | constants | {"all_periods": ["2021-12", EARLIER],
                                           "all_batches": [*constants["all_batches"], -1]}
-            found_plans = _run_with_plans(cur, sqlfiles.compose("stage/build_checked.sql", **tables).as_string(cur),
+            found_plans = _run_with_plans(cur, sqlfiles.compose("stage/build_ids.sql", **tables).as_string(cur),
                                           params)
+            lookups = lookup_branches(cur, tables["ids"], "21")
+            found_plans |= _run_with_plans(
+                cur, sqlfiles.compose("stage/build_checked.sql", lookups=lookups, **tables).as_string(cur), params)
             cur.execute(sqlfiles.read("merge/ensure_partition.sql"), where)  # as merge does, before its script
             # merge's scripts in the order of one key (merge.py runs new_keys.sql on a second connection)
             for script in ("staged_key", "new_keys", "insert_batch", "insert_keys"):
@@ -134,34 +139,52 @@ def _reads(plan: dict) -> list[dict]:
 def test_the_lookups_walk_their_indexes_side_by_side(plans):
     appends = [n for n in _nodes(plans["seen"]) if n["Node Type"] == "Append"]
     assert appends and appends[0].get("Parallel Aware"), "one Parallel Append of the household and NIK lookups"
-    # the file's year and the other years for households and NIKs, and the file's repeated households and NIKs,
-    # beside the walks, not in statements after them
-    assert len(appends[0]["Plans"]) == 6
+    # a household and a NIK lookup for each programme of the file (JAMSOS, BSKK, UEP), and the file's repeated
+    # households and NIKs, beside the walks, not in statements after them
+    assert len(appends[0]["Plans"]) == 8
     # each walk stays in one process: no partial scan of an index under the merge joins
     assert not [n for n in _nodes(plans["seen"]) if "Index" in n["Node Type"] and n.get("Parallel Aware")]
+
+
+def _branches(plans: dict) -> list[dict]:
+    """The lookups of the rules across months: the branches of the Parallel Append that read an index."""
+    branches = [n for n in _nodes(plans["seen"]) if n["Node Type"] == "Append"][0]["Plans"]
+    return [branch for branch in branches if _reads(branch)]
 
 
 def test_the_lookups_read_only_the_months_and_programmes_a_rule_needs(plans):
     """The file's year for every programme but the lifetime ones, every year for the programmes limited over a
     lifetime (migration 0044), read from the programme-first covering indexes of each named month's partition: no
     other month's, not 2023-01's, whose partition exists without a batch the rules compare with."""
-    branches = [n for n in _nodes(plans["seen"]) if n["Node Type"] == "Append"][0]["Plans"]
     # each lookup reads one index per month (the Parallel Append orders its branches by cost, not as written)
-    read = sorted(sorted({n["Index Name"] for n in _reads(branch)}) for branch in branches if _reads(branch))
-    assert read == [["distribution_2021_12_kode_program_kk_hash_batch_id_periode_idx",
-                     "distribution_2022_02_kode_program_kk_hash_batch_id_periode_idx"],
-                    ["distribution_2021_12_kode_program_nik_hash_batch_id_periode_idx",
-                     "distribution_2022_02_kode_program_nik_hash_batch_id_periode_idx"],
-                    ["distribution_2022_02_kode_program_kk_hash_batch_id_periode_idx"],
-                    ["distribution_2022_02_kode_program_nik_hash_batch_id_periode_idx"]]
-    for branch in branches:
+    read = sorted(sorted({n["Index Name"] for n in _reads(branch)}) for branch in _branches(plans))
+    year_kk = ["distribution_2022_02_kode_program_kk_hash_batch_id_periode_idx"]
+    year_nik = ["distribution_2022_02_kode_program_nik_hash_batch_id_periode_idx"]
+    assert read == [["distribution_2021_12_kode_program_kk_hash_batch_id_periode_idx", *year_kk],
+                    ["distribution_2021_12_kode_program_nik_hash_batch_id_periode_idx", *year_nik],
+                    year_kk, year_kk, year_nik, year_nik]
+    for branch in _branches(plans):
         every_year = any("2021_12" in scan["Index Name"] for scan in _reads(branch))
         for scan in _reads(branch):
             assert scan["Node Type"] == "Index Only Scan", scan["Node Type"]  # the month and batch from the entries
-            # the lifetime programmes as the leading index condition of the lookups over every year: only their
-            # entries are read there
-            lifetime_only = "kode_program = ANY ('{KUBE,UEP}'::text[])" in scan.get("Index Cond", "")
-            assert lifetime_only == every_year, (scan["Index Name"], scan.get("Index Cond"))
+            # UEP, limited over a lifetime, is the only programme read in every year, and there only its entries
+            assert ("kode_program = 'UEP'::text" in scan.get("Index Cond", "")) == every_year, scan.get("Index Cond")
+
+
+def test_the_lookups_sort_the_files_keys_one_programme_at_a_time(plans):
+    """Each lookup names one programme of the file as a constant, so the index's entries under it come in key
+    order and the file's keys are sorted on the key alone: a sort on (programme, key) compared nearly every pair
+    of keys on both (build_checked.sql; 7.3 s -> 6.4 s for the lookups at 1,000,000 rows)."""
+    programmes = set()
+    for branch in _branches(plans):
+        conditions = {scan.get("Index Cond", "") for scan in _reads(branch)}
+        constant = [re.fullmatch(r"\(\w+\.kode_program = '(\w+)'::text\)", c) for c in conditions]
+        found = {match[1] for match in constant if match}
+        assert all(constant) and len(found) == 1, conditions  # one programme, a constant, per lookup
+        programmes |= found
+        sorts = [n["Sort Key"] for n in _nodes(branch) if "Sort Key" in n]
+        assert sorts and all(len(keys) == 1 and keys[0].endswith(("kk_hash", "nik_hash")) for keys in sorts), sorts
+    assert programmes == {"BSKK", "JAMSOS", "UEP"}
 
 
 def test_the_checked_table_is_built_in_parallel(plans):
@@ -186,10 +209,10 @@ def test_the_months_rows_are_sorted_one_programme_at_a_time(plans):
     keys = [[key.rsplit(".", 1)[-1] for key in n["Sort Key"]] for n in sorts]
     assert sorted(keys) == [["kk_hash"], ["kode_program"]], keys
     # the file's programmes, sorted, drive a nested loop whose inner side sorts one programme's rows
-    [(outer, inner)] = [n["Plans"] for n in _nodes(plans["distribution"])
-                        if n["Node Type"] == "Nested Loop" and n["Plans"][1]["Node Type"] == "Sort"]
+    [(outer, inner)] = [n["Plans"] for n in _nodes(plans["distribution"]) if n["Node Type"] == "Nested Loop"
+                        and n["Plans"][1].get("Sort Key", [""])[0].endswith("kk_hash")]
     assert [k for n in _nodes(outer) if n["Node Type"] == "Sort" for k in n["Sort Key"]][0].endswith("kode_program")
-    assert inner["Sort Key"][0].endswith("kk_hash")
+    assert len(inner["Sort Key"]) == 1
 
 
 def _branch_state(pg_base, tmp_path_factory, files, name: str, settings: dict) -> dict:

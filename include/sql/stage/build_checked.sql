@@ -1,96 +1,28 @@
 -- Builds the checked staging table: trimmed template values, typed values, masked keys and one column per
--- fact the validation suite asks about. reads: staging.submission_<id>_raw, ref.region, ref.kecamatan_digits,
--- ref.programme, pg_temp.pseudonym_pads (the key's pads: warehouse/pseudonyms/load_pads.sql),
+-- fact the validation suite asks about, from the work table of stage/build_ids.sql, run before it in the same
+-- transaction. reads: staging.submission_<id>_<run>_ids, ref.region, ref.kecamatan_digits, ref.programme,
 -- core.distribution (the rules across months, by keyed hash, in the batches of stage/other_batches.sql),
 -- core.exclusion_in_force (the province's exclusion registry, by NIK hash); writes: staging.submission_<id>_<run>_
--- ids and _seen (the rules across months' matches and the file's repeated keys; this transaction's work, dropped
--- at its end: UNLOGGED tables, not temp ones, so parallel workers can read them),
+-- seen (the rules across months' matches and the file's repeated keys; this transaction's work, dropped at its
+-- end with _ids: UNLOGGED tables, not temp ones, so parallel workers can read them),
 -- staging.submission_<id>_<run>_checked.
--- The raw rows' count first (no column of the raw rows is compared: their count is enough): without it the
--- planner guessed hundreds of millions of rows after the joins, and sorted the wide rows on disk for merge
--- joins. For this
--- transaction only: work_mem so the lookups' hash tables (one entry per distinct household or person of the
--- file: 80-90 MB at 1,000,000 rows) stay in memory (128MB: at 256MB the backend reached 2.2 GB at 5,000,000
--- rows; now larger files spill in batches), and no merge joins (each sorted all the wide rows once more, on
--- disk, to join a lookup of a few rows). See docs/decisions.md (issue 14).
-ANALYZE {raw} (_line);
-SET LOCAL work_mem = '128MB';
-SET LOCAL enable_mergejoin = off;
-DROP TABLE IF EXISTS {checked};
--- The trimmed values, the pseudonyms and the per-row facts, computed once per row (every later reference reads
--- them) into a table of this transaction, analysed, so the lookups below are planned for the file's real size.
--- The key's pads are read by two scalar subqueries, not joined: the leader evaluates them once (init plans) and
--- hands their values to the parallel workers with the plan, so for a large file (raw rows over
--- min_parallel_table_scan_size, 8 MB) the per-row work runs on every core; the pads' temp table, which only
--- this backend can read, joined to the rows kept the whole statement in one process. 1,000,000 rows: 9.2 -> 4.8 s
--- (docs/decisions.md, issue 14). The rows come out of the workers in no fixed order: the correction list orders
--- its lines by source_line, and GX's few examples of a failed rule may name other rows from one run to the next.
-CREATE UNLOGGED TABLE {ids} AS
-WITH r AS (
-    SELECT _line + 1                           AS source_line,
-           nullif(btrim(periode), '')          AS periode,
-           nullif(btrim(kode_kabkota), '')     AS kode_kabkota,
-           nullif(btrim(kode_kecamatan), '')   AS kode_kecamatan,
-           nullif(btrim(kode_desa), '')        AS kode_desa,
-           nullif(btrim(no_kk), '')            AS no_kk,
-           nullif(btrim(nik), '')              AS nik,
-           nullif(btrim(nama), '')             AS nama,
-           upper(nullif(btrim(jenis_kelamin), '')) AS jenis_kelamin,
-           nullif(btrim(tanggal_lahir), '')    AS tanggal_lahir,
-           nullif(btrim(alamat), '')           AS alamat,
-           upper(nullif(btrim(kode_program), '')) AS kode_program,
-           nullif(btrim(nominal), '')          AS nominal,
-           nullif(btrim(tanggal_salur), '')    AS tanggal_salur,
-           upper(nullif(btrim(saluran), ''))   AS saluran,
-           nullif(btrim(desil), '')            AS desil,
-           nullif(btrim(id_kelompok), '')      AS id_kelompok
-    FROM {raw}
-),
-ids AS (
-    SELECT r.*,
-           -- the warehouse's pseudonyms, for the rules that compare with earlier months and registries
-           core.hmac_sha256(no_kk, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
-                            (SELECT outer_pad FROM pg_temp.pseudonym_pads)) AS kk_hash,
-           core.hmac_sha256(nik, (SELECT inner_pad FROM pg_temp.pseudonym_pads),
-                            (SELECT outer_pad FROM pg_temp.pseudonym_pads)) AS nik_hash,
-           -- the cheapest test of each shape, measured per 1,000,000 rows (docs/decisions.md): a regular expression
-           -- for the 16-digit keys (translate() cost 0.35 s more a column), translate() for the short nominal
-           -- (the regular expression cost more there), the scientific pattern only where there is an E
-           coalesce(length(nik) = 16 AND nik ~ '^[0-9]+$', false)     AS nik_is_16_digits,
-           coalesce(length(no_kk) = 16 AND no_kk ~ '^[0-9]+$', false) AS no_kk_is_16_digits,
-           coalesce((strpos(nik, 'e') > 0 OR strpos(nik, 'E') > 0) AND nik ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)
-                                                                        AS nik_scientific,
-           coalesce((strpos(no_kk, 'e') > 0 OR strpos(no_kk, 'E') > 0) AND no_kk ~* '^[0-9]+([.,][0-9]+)?e\+?[0-9]+$', false)
-                                                                        AS no_kk_scientific,
-           coalesce(length(nominal) BETWEEN 1 AND 15 AND translate(nominal, '0123456789', '') = '', false)
-                                                                        AS nominal_is_digits,
-           -- YYYY-MM-DD and a real calendar date: ten characters, digits and two hyphens, one of them fifth
-           coalesce(length(tanggal_salur) = 10 AND substr(tanggal_salur, 5, 1) = '-'
-                    AND tanggal_salur ~ '^[0-9]*-[0-9]*-[0-9]*$' AND pg_input_is_valid(tanggal_salur, 'date'), false)
-                                                                        AS tanggal_salur_iso,
-           coalesce(length(tanggal_lahir) = 10 AND substr(tanggal_lahir, 5, 1) = '-'
-                    AND tanggal_lahir ~ '^[0-9]*-[0-9]*-[0-9]*$' AND pg_input_is_valid(tanggal_lahir, 'date'), false)
-                                                                        AS tanggal_lahir_iso
-    FROM r
-)
-SELECT * FROM ids;
--- Statistics of the columns the joins below compare only (a sample of all thirty cost 30 ms for 5,000 rows, as
--- much again as building the table): the row count, the keys' distinct values and the share of 16-digit keys.
-ANALYZE {ids} (kk_hash, nik_hash, kode_program, no_kk, nik, nik_is_16_digits, no_kk_is_16_digits,
-                           kode_kecamatan, kode_desa);
 -- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
 -- in the current batches of every kab/kota of the province, except the kab/kota-month
 -- being validated: a correction is judged against the other months, not against the version it replaces.
 -- Only keys seen before come back, each (key, programme) once: in_year counts the months of the file's calendar
 -- year it was paid in, in_lifetime every year's, for the programmes limited over a lifetime only
--- (ref.programme.max_per_lifetime, a list of constants from stage/lifetime_programmes.sql: UEP and KUBE in Kepri),
--- the only rules that look beyond the year; it is NULL for the others. So the other programmes are read in the
--- file's year's months, the lifetime ones in every month, earlier or later (a correction of an old month meets
--- the years loaded since). Each lookup names its months as constants, so the planner reads only those months'
+-- (ref.programme.max_per_lifetime: UEP and KUBE in Kepri), the only rules that look beyond the year; it is NULL
+-- for the others. So the other programmes are read in the file's year's months (stage/lookup_year.sql), the
+-- lifetime ones in every month, earlier or later (stage/lookup_lifetime.sql: a correction of an old month meets
+-- the years loaded since). The lookups are one branch of those per programme of the file the catalogue knows
+-- (stage/file_programmes.sql; no other programme has a rule to break) and per key, each with its programme as a
+-- constant (stage.lookup_branches): the index's entries under one programme are in key order, so the file's
+-- keys are sorted on the key alone (one sort on (programme, key) compared nearly every pair of keys on both:
+-- 7.3 s -> 6.4 s for these lookups at 1,000,000 rows, docs/decisions.md, "The lookups one programme at a time").
+-- Each lookup names its months as constants, so the planner reads only those months'
 -- partitions; the month is in the covering indexes (migration 0044), so that condition is checked on the index
--- entry; and the programme leads them, so the lifetime lookups read those programmes' entries only. A province's
+-- entry; and the programme leads them, so each lookup reads its programme's entries only. A province's
 -- stage no longer walks every month ever loaded (docs/decisions.md, "Lookups by year and programme", issue 14).
--- Each branch groups by (programme, key), the order of its index.
 -- The batches compared with (the current batch of every other kab/kota-month of the province, and those of the
 -- file's year) and their months arrive as lists of constants (stage/other_batches.sql), so each matched
 -- index entry is judged by a hash lookup: joined to core.kabkota_month, whose statistics lag behind its few
@@ -121,46 +53,14 @@ SET LOCAL enable_mergejoin = on;
 SET LOCAL min_parallel_table_scan_size = '1TB';
 SET LOCAL min_parallel_index_scan_size = '1TB';
 CREATE UNLOGGED TABLE {seen} AS
-SELECT 'kk' AS kind, f.kk_hash AS key_hash, f.kode_program, count(*) AS in_year, NULL::bigint AS in_lifetime
-FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids}
-      WHERE kk_hash IS NOT NULL AND kode_program IS NOT NULL
-        AND kode_program <> ALL (%(lifetime_programmes)s::text[])) AS f
-JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.kk_hash = f.kk_hash
-WHERE d.periode = ANY (%(year_periods)s::text[]) AND d.batch_id + 0 = ANY (%(year_batches)s::bigint[])
-GROUP BY f.kode_program, f.kk_hash
-UNION ALL
-SELECT 'nik', f.nik_hash, f.kode_program, count(*), NULL
-FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids}
-      WHERE nik_hash IS NOT NULL AND kode_program IS NOT NULL
-        AND kode_program <> ALL (%(lifetime_programmes)s::text[])) AS f
-JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.nik_hash = f.nik_hash
-WHERE d.periode = ANY (%(year_periods)s::text[]) AND d.batch_id + 0 = ANY (%(year_batches)s::bigint[])
-GROUP BY f.kode_program, f.nik_hash
-UNION ALL
-SELECT 'kk', f.kk_hash, f.kode_program, count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
-       count(*)
-FROM (SELECT DISTINCT kk_hash, kode_program FROM {ids}
-      WHERE kk_hash IS NOT NULL AND kode_program = ANY (%(lifetime_programmes)s::text[])) AS f
-JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.kk_hash = f.kk_hash
-WHERE d.kode_program = ANY (%(lifetime_programmes)s::text[]) AND d.periode = ANY (%(all_periods)s::text[])
-  AND d.batch_id + 0 = ANY (%(all_batches)s::bigint[])
-GROUP BY f.kode_program, f.kk_hash
-UNION ALL
-SELECT 'nik', f.nik_hash, f.kode_program, count(*) FILTER (WHERE d.batch_id = ANY (%(year_batches)s::bigint[])),
-       count(*)
-FROM (SELECT DISTINCT nik_hash, kode_program FROM {ids}
-      WHERE nik_hash IS NOT NULL AND kode_program = ANY (%(lifetime_programmes)s::text[])) AS f
-JOIN core.distribution AS d ON d.kode_program = f.kode_program AND d.nik_hash = f.nik_hash
-WHERE d.kode_program = ANY (%(lifetime_programmes)s::text[]) AND d.periode = ANY (%(all_periods)s::text[])
-  AND d.batch_id + 0 = ANY (%(all_batches)s::bigint[])
-GROUP BY f.kode_program, f.nik_hash
+{lookups}
 -- Duplicates inside the file: the repeated keys only, grouped on the narrow keys (a window over the wide rows
 -- sorted every row twice on disk), by their pseudonyms (one No KK, one hash); coalesce: a blank kode_program
 -- groups as one, as a window partition did. Two more branches of the same Parallel Append, so they run beside
 -- the walks above instead of after them, one process each: two statements of their own took 1.3 s at 1,000,000
 -- rows with a core idle (docs/decisions.md, issue 14).
-UNION ALL
-SELECT 'kk_repeated', kk_hash, coalesce(kode_program, ''), NULL, NULL
+SELECT 'kk_repeated' AS kind, kk_hash AS key_hash, coalesce(kode_program, '') AS kode_program,
+       NULL::bigint AS in_year, NULL::bigint AS in_lifetime
 FROM {ids} WHERE kk_hash IS NOT NULL
 GROUP BY 2, 3 HAVING count(*) > 1
 UNION ALL
@@ -176,6 +76,7 @@ SET LOCAL min_parallel_index_scan_size TO DEFAULT;
 -- Its size, so each join below hashes the small side, not the file's wide rows (unanalysed, the planner took the
 -- repeated keys for hundreds of thousands of rows and hashed 1,000,000 wide rows four times, in batches on disk).
 ANALYZE {seen};
+DROP TABLE IF EXISTS {checked};
 CREATE UNLOGGED TABLE {checked} AS
 SELECT i.*,
        -- keys safe to show in reports and alerts: 2171********0003

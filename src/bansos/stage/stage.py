@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 import psycopg2
@@ -112,12 +113,14 @@ def stage_submission(
             where = {"province": province, "periode": periode, "kode_kabkota": kode_kabkota}
             constants = lookup_constants(cur, where)
             freshen_statistics(dsn, cur, sorted(set(constants["year_periods"]) | set(constants["all_periods"])))
+            work = {k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.STAGE_WORK_TABLES}
+            cur.execute(sqlfiles.compose("stage/build_ids.sql", raw=raw, ids=work["ids"]))
             cur.execute(
                 sqlfiles.compose(
                     "stage/build_checked.sql",
-                    raw=raw,
                     checked=checked,
-                    **{k: sqlfiles.staging_table(submission_id, k, run_id) for k in sqlfiles.STAGE_WORK_TABLES},
+                    lookups=lookup_branches(cur, work["ids"], province),
+                    **work,
                 ),
                 where | constants,
             )
@@ -159,6 +162,25 @@ def lookup_constants(cur, where: dict) -> dict:
     }
 
 
+def lookup_branches(cur, ids: sql.Identifier, province: str) -> sql.Composed:
+    """The rules across months' lookups for ``stage/build_checked.sql``: for each programme of the file that the
+    catalogue knows (``stage/file_programmes.sql``), one branch per key, household and NIK, read in the file's year
+    (``stage/lookup_year.sql``) or, for a programme limited over a lifetime, in every month
+    (``stage/lookup_lifetime.sql``); each ends in ``UNION ALL``, as the file's repeated keys come after them.
+
+    Each branch names its programme as a constant, so the planner knows the covering index's entries under it are
+    in key order and sorts the file's keys on the key alone: one sort on (programme, key) compared nearly every
+    pair on both keys (docs/decisions.md, "The lookups one programme at a time")."""
+    cur.execute(sqlfiles.compose("stage/file_programmes.sql", ids=ids), {"province": province})
+    branches = []
+    for programme, lifetime in cur.fetchall():
+        for kind, key in (("kk", "kk_hash"), ("nik", "nik_hash")):
+            branches.append(sqlfiles.compose(
+                "stage/lookup_lifetime.sql" if lifetime else "stage/lookup_year.sql",
+                kind=sql.Literal(kind), key=sql.Identifier(key), programme=sql.Literal(programme), ids=ids))
+    return sql.Composed(branches)
+
+
 def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
     """Analyse the months' partitions the lookups will read whose statistics are behind their rows
     (``stage/stale_partitions.sql``), each in a transaction of its own on a second connection, so the lookups
@@ -170,11 +192,15 @@ def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
     cur.execute(sqlfiles.read("stage/stale_partitions.sql"), {"periods": periods})
     stale = cur.fetchall()
     if stale:
+        took = []
         with connect(dsn, autocommit=True) as side, side.cursor() as analyse:
             for schema, table in stale:
+                started = time.monotonic()
                 partition = sql.Identifier(schema, table)
                 analyse.execute(sqlfiles.compose("stage/analyze_partition.sql", partition=partition))
-        log.info("analysed %s before the rules across months", ", ".join(table for _, table in stale))
+                took.append(f"{table} ({time.monotonic() - started:.2f} s)")
+        # the seconds too: what these analyses cost a large province is read from the task logs (issue 14)
+        log.info("analysed %s before the rules across months", ", ".join(took))
     return [table for _, table in stale]
 
 

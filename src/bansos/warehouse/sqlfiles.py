@@ -60,10 +60,10 @@ def run_token(run_id: str) -> str:
     return hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:8]
 
 
-# The work tables of stage/build_checked.sql and merge/new_keys.sql (UNLOGGED tables, not temp ones, so
-# PostgreSQL's parallel workers can read them). Stage's are created and dropped inside its one transaction; merge's
-# are made on a second connection of the merge and committed there, and dropped by the merge's transaction (or by
-# a retry, or the staging sweep, if it fails).
+# The work tables of stage/build_ids.sql and build_checked.sql, and of merge/new_keys.sql (UNLOGGED tables, not
+# temp ones, so PostgreSQL's parallel workers can read them). Stage's are created and dropped inside its one
+# transaction; merge's are made on a second connection of the merge and committed there, and dropped by the merge's
+# transaction (or by a retry, or the staging sweep, if it fails).
 STAGE_WORK_TABLES = ("ids", "seen")
 MERGE_WORK_TABLES = ("new_households", "new_persons")
 
