@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+
+import psycopg2
 
 from bansos.orchestration import steps
 from bansos.stage.stage import freshen_statistics
@@ -64,3 +68,56 @@ def test_stage_analyses_a_month_merged_into_since_its_statistics(pg_base, tmp_pa
         _admin(env.dsn, "SELECT pg_stat_reset()")
         with connect(env.dsn) as conn, conn.cursor() as cur:
             assert freshen_statistics(env.dsn, cur, [FEBRUARY]) == []
+
+
+def _waiting_on_locks(dsn: str) -> int:
+    [(waiting,)] = query(dsn, "SELECT count(*) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    return waiting
+
+
+def test_two_stages_that_find_a_month_stale_at_once_analyse_it_once(pg_base, tmp_path_factory, kepri2022):
+    """Two kab/kota's stages that find one month stale at the same moment: one analyses it, the other waits for
+    that one, asks again and finds it fresh. Without the lock each analysed it, one after the other (ANALYZE
+    excludes another ANALYZE of the same table), and sampled the month twice."""
+    with pipeline_env(pg_base, tmp_path_factory, "fresh_statistics_at_once") as env:
+        steps.prepare_warehouse("21")
+        _admin(env.dsn, "SELECT core.ensure_distribution_partition('2022-02')")
+        _admin(env.dsn, "ALTER TABLE core.distribution_2022_02 SET (autovacuum_enabled = false)")
+        _admin(env.dsn, "ANALYZE core.distribution_2022_02")  # empty: its statistics before Batam's month
+        land(env.root, kepri2022, FEBRUARY, BATAM)
+        assert load_without_suite(FEBRUARY, BATAM)["action"] == "loaded"
+        close_idle()
+        [(analyses_before,)] = query(env.dsn, "SELECT analyze_count FROM pg_stat_user_tables "
+                                              "WHERE relid = 'core.distribution_2022_02'::regclass")
+        # an ANALYZE of February waits while this transaction holds the lock every ANALYZE takes
+        blocker = psycopg2.connect(env.dsn)
+        results, errors = [], []
+
+        def stage_lookups() -> None:
+            try:
+                with connect(env.dsn) as conn, conn.cursor() as cur:
+                    results.append(freshen_statistics(env.dsn, cur, [FEBRUARY]))
+            except Exception as exc:  # surfaced by the assertion below
+                errors.append(exc)
+
+        try:
+            with blocker.cursor() as cur:
+                cur.execute("LOCK TABLE core.distribution_2022_02 IN SHARE UPDATE EXCLUSIVE MODE")
+            stages = [threading.Thread(target=stage_lookups) for _ in range(2)]
+            for stage in stages:
+                stage.start()
+            deadline = time.monotonic() + 30
+            while _waiting_on_locks(env.dsn) < 2:  # both found February stale and wait, one way or another
+                assert time.monotonic() < deadline, "the two stages never both waited"
+                time.sleep(0.05)
+        finally:
+            blocker.rollback()
+            blocker.close()
+        for stage in stages:
+            stage.join(timeout=60)
+        assert errors == []
+        assert sorted(results) == [[], ["distribution_2022_02"]]
+        [(analyses_after,)] = query(env.dsn, "SELECT analyze_count FROM pg_stat_user_tables "
+                                             "WHERE relid = 'core.distribution_2022_02'::regclass")
+        assert analyses_after == analyses_before + 1

@@ -184,24 +184,34 @@ def lookup_branches(cur, ids: sql.Identifier, province: str) -> sql.Composed:
 def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
     """Analyse the months' partitions the lookups will read whose statistics are behind their rows
     (``stage/stale_partitions.sql``), each in a transaction of its own on a second connection, so the lookups
-    are planned on what the months hold; returns the partitions analysed.
+    are planned on what the months hold; returns the partitions analysed. Stages of several kab/kota that find
+    one month stale at once analyse it once: each asks again under a lock of the month
+    (``stage/lock_partition_analysis.sql``).
 
     Autovacuum analyses a month only at its next pass; a month read meanwhile, with most of its kab/kota merged
     since its last analysis, was planned as a few rows, and its lookups took tens of seconds for a small file.
     """
     cur.execute(sqlfiles.read("stage/stale_partitions.sql"), {"periods": periods})
     stale = cur.fetchall()
+    analysed, took = [], []
     if stale:
-        took = []
-        with connect(dsn, autocommit=True) as side, side.cursor() as analyse:
+        with connect(dsn) as side, side.cursor() as analyse:
             for schema, table in stale:
                 started = time.monotonic()
-                partition = sql.Identifier(schema, table)
-                analyse.execute(sqlfiles.compose("stage/analyze_partition.sql", partition=partition))
-                took.append(f"{table} ({time.monotonic() - started:.2f} s)")
+                # one stage at a time: a stage that found the month stale while another analysed it waits for
+                # that one, then asks again, and finds it fresh (stage/lock_partition_analysis.sql)
+                analyse.execute(sqlfiles.read("stage/lock_partition_analysis.sql"), {"partition": table})
+                analyse.execute(sqlfiles.read("stage/stale_partitions.sql"), {"periods": periods})
+                if (schema, table) in analyse.fetchall():
+                    partition = sql.Identifier(schema, table)
+                    analyse.execute(sqlfiles.compose("stage/analyze_partition.sql", partition=partition))
+                    analysed.append(table)
+                    took.append(f"{table} ({time.monotonic() - started:.2f} s)")
+                side.commit()  # the month's statistics and the lock, before the next month's
+    if took:
         # the seconds too: what these analyses cost a large province is read from the task logs (issue 14)
         log.info("analysed %s before the rules across months", ", ".join(took))
-    return [table for _, table in stale]
+    return analysed
 
 
 def sniff_archived(store: Store, archive_key: str) -> formats.Sniffed:
