@@ -1,0 +1,73 @@
+"""Stage's rules across months look up each programme of the file that the catalogue knows on its own
+(``bansos.stage.stage.lookup_branches``, ``include/sql/stage/file_programmes.sql``, ``lookup_year.sql``,
+``lookup_lifetime.sql``): a household and a NIK lookup per programme, the programme as a constant, read in the
+file's year or, for a programme limited over a lifetime, in every month. A programme the catalogue does not know
+has no limit to break and is not looked up; a file of such programmes only is staged, and its rows fail
+``programme_known``."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from psycopg2 import sql
+
+from bansos.orchestration import steps
+from bansos.stage.stage import lookup_branches
+from bansos.warehouse import sqlfiles
+from bansos.warehouse.database import connect
+from tests.conftest import pipeline_env
+from tests.pipeline import land, load_without_suite, query, source_file
+
+FEBRUARY, MARCH, ANAMBAS = "2022-02", "2022-03", "21.05"
+
+
+def test_each_programme_the_catalogue_knows_is_looked_up_alone(pg_base, tmp_path_factory):
+    with pipeline_env(pg_base, tmp_path_factory, "lookup_branches") as env:
+        steps.prepare_warehouse("21")
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE lookup_branches_ids (kode_program text)")
+            cur.execute("INSERT INTO lookup_branches_ids VALUES ('JAMSOS'), ('UEP'), ('PKH-X'), (NULL), ('JAMSOS')")
+            ids = sql.Identifier("lookup_branches_ids")
+            text = lookup_branches(cur, ids, "21").as_string(cur)
+            conn.rollback()
+        branches = [b for b in text.split("\nUNION ALL\n") if b.strip()]
+        assert len(branches) == 4, text  # a household and a NIK lookup for JAMSOS and for UEP
+        for branch in branches:
+            [programme] = {p for p in ("JAMSOS", "UEP") if f"'{p}'::text" in branch}
+            # UEP is limited over a lifetime (Kepri's catalogue): read in every month; JAMSOS in the file's year
+            assert ("%(all_batches)s" in branch) == (programme == "UEP"), branch
+        assert sorted(b.split("AS kind")[0].rsplit("SELECT", 1)[1].strip() for b in branches) == [
+            "'kk'", "'kk'", "'nik'", "'nik'"]
+        assert "PKH-X" not in text
+
+
+def _unknown_programmes(data: bytes) -> bytes:
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**row, "kode_program": "PKH-X"} for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_file_of_programmes_the_catalogue_does_not_know_is_staged_and_rejected(
+        pg_base, tmp_path_factory, kepri2022):
+    with pipeline_env(pg_base, tmp_path_factory, "lookup_branches_unknown") as env:
+        steps.prepare_warehouse("21")
+        land(env.root, kepri2022, FEBRUARY, ANAMBAS)  # a month the rules across months compare with
+        assert load_without_suite(FEBRUARY, ANAMBAS)["action"] == "loaded"
+        data = _unknown_programmes(source_file(kepri2022, MARCH, ANAMBAS).read_bytes())
+        land(env.root, kepri2022, MARCH, ANAMBAS, content=data)
+        found = steps.extract("21", MARCH, ANAMBAS)
+        staged = steps.stage(found, "unknown")
+        assert staged["action"] == "process"  # no lookup at all: the statement is the file's repeated keys only
+        checked = sqlfiles.staging_table(found["submission_id"], "checked", "unknown")
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE programme_known), "
+                                "count(household_per_year_severity), count(nik_lifetime_severity) FROM {}")
+                        .format(checked))
+            rows, known, per_year, lifetime = cur.fetchone()
+        assert rows == data.count(b"\n") - 1 and known == per_year == lifetime == 0
+        assert steps.validate(staged, "unknown")["action"] == "rejected"
+        assert query(env.dsn, "SELECT count(*) FROM core.kabkota_month WHERE periode = %s", (MARCH,)) == [(0,)]
