@@ -193,7 +193,7 @@ def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
     """
     cur.execute(sqlfiles.read("stage/stale_partitions.sql"), {"periods": periods})
     stale = cur.fetchall()
-    analysed, took = [], []
+    took: list[tuple[str, float]] = []  # each month analysed, with its seconds
     if stale:
         with connect(dsn) as side, side.cursor() as analyse:
             for schema, table in stale:
@@ -205,13 +205,12 @@ def freshen_statistics(dsn: str, cur, periods: list[str]) -> list[str]:
                 if (schema, table) in analyse.fetchall():
                     partition = sql.Identifier(schema, table)
                     analyse.execute(sqlfiles.compose("stage/analyze_partition.sql", partition=partition))
-                    analysed.append(table)
-                    took.append(f"{table} ({time.monotonic() - started:.2f} s)")
+                    took.append((table, time.monotonic() - started))
                 side.commit()  # the month's statistics and the lock, before the next month's
     if took:
         # the seconds too: what these analyses cost a large province is read from the task logs (issue 14)
-        log.info("analysed %s before the rules across months", ", ".join(took))
-    return analysed
+        log.info("analysed %s before the rules across months", ", ".join(f"{t} ({s:.2f} s)" for t, s in took))
+    return [table for table, _ in took]
 
 
 def sniff_archived(store: Store, archive_key: str) -> formats.Sniffed:

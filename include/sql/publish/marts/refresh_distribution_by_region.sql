@@ -1,7 +1,7 @@
 -- Recomputes one province-year of distributions by province/kab-kota/kecamatan x year/quarter/month x programme.
 -- Each row also says whether the kab/kota-months it counts are final, and the headline over final months only.
 -- reads: core.kabkota_month_approval, core.distribution, ref.province, ref.kabkota, ref.region, ref.programme; writes: mart.distribution_by_region.
-SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
+-- Run by bansos.publish.marts.refresh only, which holds the province-year's publishing lock (publish/lock_year.sql).
 
 DELETE FROM mart.distribution_by_region WHERE province = %(province)s AND tahun = %(tahun)s;
 

@@ -1,6 +1,6 @@
 -- Recomputes one province-year of the data-quality summary from the newest check of each file and rule.
 -- reads: dq.rule_result, raw.submission, ref.kabkota; writes: mart.dq_summary.
-SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
+-- Run by bansos.publish.marts.refresh only, which holds the province-year's publishing lock (publish/lock_year.sql).
 
 DELETE FROM mart.dq_summary WHERE province = %(province)s AND tahun = %(tahun)s;
 

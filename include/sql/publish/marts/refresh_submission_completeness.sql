@@ -1,6 +1,6 @@
 -- Recomputes one province-year of the completeness and timeliness matrix (kab/kota x month) as of a moment.
 -- reads: ref.province, ref.kabkota, raw.submission, core.kabkota_month, core.load_batch; writes: mart.submission_completeness.
-SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
+-- Run by bansos.publish.marts.refresh only, which holds the province-year's publishing lock (publish/lock_year.sql).
 
 DELETE FROM mart.submission_completeness WHERE province = %(province)s AND tahun = %(tahun)s;
 

@@ -6,7 +6,7 @@
 -- distinct No KK and NIK a second time. A monthly run, which does not refresh the breakdown, runs
 -- publish/refresh_summary.sql. reads: mart.distribution_by_region; writes: mart.distribution_summary (rows of that
 -- province and year).
-SELECT pg_advisory_xact_lock(hashtext('publish:' || %(province)s || ':' || %(tahun)s::text));
+-- Run by bansos.publish.marts.refresh only, which holds the province-year's publishing lock (publish/lock_year.sql).
 
 DELETE FROM mart.distribution_summary WHERE province = %(province)s AND tahun = %(tahun)s;
 
