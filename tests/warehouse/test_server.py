@@ -67,3 +67,46 @@ def test_a_line_that_is_not_a_quoted_setting_is_an_error_not_a_setting_left_out(
         server.recommended_settings()
     conf.write_text("# a comment\n\nshared_buffers = '1GB'  # why\n", encoding="utf-8")
     assert server.recommended_settings() == (("shared_buffers", "1GB"),)
+
+
+def _current(dsn: str, name: str) -> str:
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT current_setting(%s)", (name,))
+        return cur.fetchone()[0]
+
+
+def test_the_settings_a_server_runs_below_are_named_by_amount_not_by_text(pg_base, tmp_path, monkeypatch):
+    dsn = new_database(pg_base, "srv")
+    shared, wal, compression = (_current(dsn, n) for n in ("shared_buffers", "max_wal_size", "wal_compression"))
+    above = "1TB"  # more than any test server has
+    other = "zstd" if compression != "zstd" else "lz4"
+    conf = tmp_path / "warehouse.conf"
+    conf.write_text(
+        f"shared_buffers = '{above}'\n"
+        f"max_wal_size = '{wal}'\n"  # the server's own value: not below
+        "checkpoint_timeout = '1s'\n"  # below the server's: not below
+        f"wal_compression = '{other}'\n"  # a text that differs
+        f"wal_level = '{_current(dsn, 'wal_level')}'\n",  # a text that is the same
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(server, "SETTINGS_FILE", conf)
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        below = server.settings_below(cur)
+    assert below == [("shared_buffers", shared, above), ("wal_compression", compression, other)]
+
+
+def test_prepare_names_in_its_log_each_setting_the_server_runs_below(pg_base, tmp_path, monkeypatch, caplog):
+    from bansos.orchestration import steps
+
+    dsn = new_database(pg_base, "srv")
+    monkeypatch.setenv("BANSOS_WAREHOUSE_URL", dsn)
+    conf = tmp_path / "warehouse.conf"
+    conf.write_text(f"shared_buffers = '1TB'\nmax_wal_size = '{_current(dsn, 'max_wal_size')}'\n", encoding="utf-8")
+    monkeypatch.setattr(server, "SETTINGS_FILE", conf)
+    with caplog.at_level("WARNING", logger="bansos.orchestration.steps"):
+        result = steps.prepare_warehouse("21")
+    assert result["settings_below"] == ["shared_buffers"]
+    warned = [r.getMessage() for r in caplog.records if "warehouse.conf" in r.getMessage()]
+    assert warned == [f"the warehouse server's shared_buffers is {_current(dsn, 'shared_buffers')}, below the 1TB "
+                      "of include/config/postgresql/warehouse.conf: large months load slower (README, 'Running "
+                      "against a real PostgreSQL and S3')"]

@@ -60,16 +60,22 @@ def prepare_warehouse(province: str) -> dict:
     One at a time: a backfill starts several monthly runs together, and one run's GRANTs on the
     ``ref`` tables while another loads them failed with "tuple concurrently updated".
     """
-    from bansos.warehouse import roles
+    from bansos.warehouse import roles, server
 
     dsn = runtime.warehouse_dsn()
-    with warehouse.exclusive(dsn, "bansos:prepare_warehouse"):
+    with warehouse.exclusive(dsn, "bansos:prepare_warehouse") as cur:
         applied = warehouse.migrate(dsn)
         role_setup = roles.ensure_roles(dsn)
         loaded = reference.sync(dsn, load_province(province))
+        below = server.settings_below(cur)
     swept = stage_mod.sweep_staging(dsn, submissions.lease_minutes())
+    for name, current, recommended in below:
+        log.warning("the warehouse server's %s is %s, below the %s of include/config/postgresql/warehouse.conf: "
+                    "large months load slower (README, 'Running against a real PostgreSQL and S3')",
+                    name, current, recommended)
     log.info("warehouse ready: migrations applied %s, roles %s, reference %s", applied or "none", role_setup, loaded)
-    return {"migrations": applied, "roles": role_setup, "reference": loaded, "staging_swept": swept}
+    return {"migrations": applied, "roles": role_setup, "reference": loaded, "staging_swept": swept,
+            "settings_below": [name for name, _, _ in below]}
 
 
 def load_exclusions(province: str) -> dict:

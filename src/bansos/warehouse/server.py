@@ -52,3 +52,11 @@ def recommended_settings() -> tuple[tuple[str, str], ...]:
             raise ValueError(f"{SETTINGS_FILE.name} line {number}: not a name = 'value' setting: {line.strip()!r}")
         pairs.append((match.group(1), match.group(2)))
     return tuple(pairs)
+
+
+def settings_below(cur) -> list[tuple[str, str, str]]:
+    """(name, the server's value, the recommended value) for each recommended setting the server runs below:
+    a size or a time by its amount, anything else by its text."""
+    names, values = zip(*recommended_settings(), strict=True)
+    cur.execute(sqlfiles.read("warehouse/migrate/settings_below.sql"), {"names": list(names), "values": list(values)})
+    return [tuple(row) for row in cur.fetchall()]
