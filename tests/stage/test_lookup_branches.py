@@ -1,9 +1,10 @@
 """Stage's rules across months look up each programme of the file that the catalogue knows on its own
 (``bansos.stage.stage.lookup_branches``, ``include/sql/stage/file_programmes.sql``, ``lookup_year.sql``,
 ``lookup_lifetime.sql``): a household and a NIK lookup per programme, the programme as a constant, read in the
-file's year or, for a programme limited over a lifetime, in every month. A programme the catalogue does not know
-has no limit to break and is not looked up; a file of such programmes only is staged, and its rows fail
-``programme_known``."""
+file's year or, for a programme limited over a lifetime, in every month; each returns only the keys the file's
+month takes over the programme's limits, and a programme counted in persons has no household lookup. A programme
+the catalogue does not know has no limit to break and is not looked up; a file of such programmes only is
+staged, and its rows fail ``programme_known``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import io
 from psycopg2 import sql
 
 from bansos.orchestration import steps
-from bansos.stage.stage import lookup_branches
+from bansos.stage.stage import lookup_branches, lookup_constants
 from bansos.warehouse import sqlfiles
 from bansos.warehouse.database import connect
 from tests.conftest import pipeline_env
 from tests.pipeline import land, load_without_suite, query, source_file
 
-FEBRUARY, MARCH, ANAMBAS = "2022-02", "2022-03", "21.05"
+FEBRUARY, MARCH, ANAMBAS, BINTAN = "2022-02", "2022-03", "21.05", "21.01"
 
 
 def test_each_programme_the_catalogue_knows_is_looked_up_alone(pg_base, tmp_path_factory):
@@ -40,6 +41,47 @@ def test_each_programme_the_catalogue_knows_is_looked_up_alone(pg_base, tmp_path
         assert sorted(b.split("AS kind")[0].rsplit("SELECT", 1)[1].strip() for b in branches) == [
             "'kk'", "'kk'", "'nik'", "'nik'"]
         assert "PKH-X" not in text
+
+
+def test_a_programme_counted_in_persons_has_no_household_lookup(pg_base, tmp_path_factory):
+    with pipeline_env(pg_base, tmp_path_factory, "lookup_branches_persons") as env:
+        steps.prepare_warehouse("64")
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE lookup_persons_ids (kode_program text)")
+            cur.execute("INSERT INTO lookup_persons_ids VALUES ('BLT-P3KE'), ('ASPD')")
+            text = lookup_branches(cur, sql.Identifier("lookup_persons_ids"), "64").as_string(cur)
+            conn.rollback()
+        branches = [b for b in text.split("\nUNION ALL\n") if b.strip()]
+        kinds = sorted((p, b.split("AS kind")[0].rsplit("SELECT", 1)[1].strip())
+                       for b in branches for p in ("BLT-P3KE", "ASPD") if f"'{p}'::text" in b)
+        # BLT-P3KE pays persons (Kaltim's catalogue): its limits hold per NIK only
+        assert kinds == [("ASPD", "'kk'"), ("ASPD", "'nik'"), ("BLT-P3KE", "'nik'")], text
+
+
+def test_the_lookups_return_only_the_keys_the_month_takes_over_a_limit(pg_base, tmp_path_factory, kepri2022):
+    """February's Bintan keys looked up again as if they were March's: paid once before, every BSKK and UEP key
+    (one a year; UEP one a lifetime) is over its limit, no JAMSOS key is (twelve a year)."""
+    with pipeline_env(pg_base, tmp_path_factory, "lookup_branches_over") as env:
+        steps.prepare_warehouse("21")
+        land(env.root, kepri2022, FEBRUARY, BINTAN)
+        assert load_without_suite(FEBRUARY, BINTAN)["action"] == "loaded"
+        february = dict(query(env.dsn, "SELECT d.kode_program || '/' || k.kind, count(DISTINCT CASE k.kind "
+                                       "WHEN 'kk' THEN d.kk_hash ELSE d.nik_hash END) "
+                                       "FROM core.distribution AS d CROSS JOIN (VALUES ('kk'), ('nik')) AS k (kind) "
+                                       "WHERE d.periode = %s GROUP BY 1", (FEBRUARY,)))
+        assert {"BSKK/kk", "JAMSOS/kk", "UEP/nik"} <= february.keys()
+        with connect(env.dsn) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE lookup_over_ids AS SELECT kk_hash, nik_hash, kode_program "
+                        "FROM core.distribution WHERE periode = %s", (FEBRUARY,))
+            where = {"province": "21", "periode": MARCH, "kode_kabkota": BINTAN}
+            lookups = lookup_branches(cur, sql.Identifier("lookup_over_ids"), "21")
+            cur.execute(sql.SQL("SELECT kode_program || '/' || kind, count(*) FROM ({} SELECT NULL, NULL, NULL, "
+                                "NULL, NULL WHERE false) AS seen (kind, key_hash, kode_program, in_year, in_lifetime) "
+                                "GROUP BY 1").format(lookups), lookup_constants(cur, where))
+            over = dict(cur.fetchall())
+            conn.rollback()
+        expected = {k: n for k, n in february.items() if k.split("/")[0] in {"BSKK", "UEP", "KUBE"}}
+        assert over == expected
 
 
 def _unknown_programmes(data: bytes) -> bytes:

@@ -9,7 +9,9 @@
 -- Rules across months (issue 11): the file's distinct households and persons per programme, each looked up once
 -- in the current batches of every kab/kota of the province, except the kab/kota-month
 -- being validated: a correction is judged against the other months, not against the version it replaces.
--- Only keys seen before come back, each (key, programme) once: in_year counts the months of the file's calendar
+-- Only keys seen before that the file's month takes over a limit of their programme come back, each (key,
+-- programme) once (a key under its limits would read below as one never seen; docs/decisions.md, "The lookups
+-- return the keys over a limit only"): in_year counts the months of the file's calendar
 -- year it was paid in, in_lifetime every year's, for the programmes limited over a lifetime only
 -- (ref.programme.max_per_lifetime: UEP and KUBE in Kepri), the only rules that look beyond the year; it is NULL
 -- for the others. So the other programmes are read in the file's year's months (stage/lookup_year.sql), the

@@ -170,14 +170,21 @@ def lookup_branches(cur, ids: sql.Identifier, province: str) -> sql.Composed:
 
     Each branch names its programme as a constant, so the planner knows the covering index's entries under it are
     in key order and sorts the file's keys on the key alone: one sort on (programme, key) compared nearly every
-    pair on both keys (docs/decisions.md, "The lookups one programme at a time")."""
+    pair on both keys (docs/decisions.md, "The lookups one programme at a time"). Each returns only the keys the
+    file's month takes over the programme's limits, which it names as constants: the checked table asks nothing
+    else of the earlier months. A programme counted in persons has no household limit, so no household lookup.
+    (docs/decisions.md, "The lookups return the keys over a limit only".)"""
     cur.execute(sqlfiles.compose("stage/file_programmes.sql", ids=ids), {"province": province})
     branches = []
-    for programme, lifetime in cur.fetchall():
-        for kind, key in (("kk", "kk_hash"), ("nik", "nik_hash")):
+    for programme, per_year, per_lifetime, counts_persons in cur.fetchall():
+        keys = (("nik", "nik_hash"),) if counts_persons else (("kk", "kk_hash"), ("nik", "nik_hash"))
+        limits = {"max_per_year": sql.Literal(per_year)}
+        if per_lifetime is not None:
+            limits["max_per_lifetime"] = sql.Literal(per_lifetime)
+        for kind, key in keys:
             branches.append(sqlfiles.compose(
-                "stage/lookup_lifetime.sql" if lifetime else "stage/lookup_year.sql",
-                kind=sql.Literal(kind), key=sql.Identifier(key), programme=sql.Literal(programme), ids=ids))
+                "stage/lookup_year.sql" if per_lifetime is None else "stage/lookup_lifetime.sql",
+                kind=sql.Literal(kind), key=sql.Identifier(key), programme=sql.Literal(programme), ids=ids, **limits))
     return sql.Composed(branches)
 
 
