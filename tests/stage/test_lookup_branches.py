@@ -23,39 +23,38 @@ from tests.pipeline import land, load_without_suite, query, source_file
 FEBRUARY, MARCH, ANAMBAS, BINTAN = "2022-02", "2022-03", "21.05", "21.01"
 
 
+def _branches(env, province: str, programmes: list[str | None]) -> list[tuple[str, str, str]]:
+    """The lookups' branches for a file of these programmes: (programme, kind, branch text) each."""
+    with connect(env.dsn) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE lookup_branches_ids (kode_program text)")
+        cur.executemany("INSERT INTO lookup_branches_ids VALUES (%s)", [(p,) for p in programmes])
+        text = lookup_branches(cur, sql.Identifier("lookup_branches_ids"), province).as_string(cur)
+        conn.rollback()
+    out = []
+    for branch in (b for b in text.split("\nUNION ALL\n") if b.strip()):
+        [programme] = {p for p in programmes if p and f"'{p}'::text" in branch}
+        out.append((programme, branch.split("AS kind")[0].rsplit("SELECT", 1)[1].strip(), branch))
+    return sorted(out)
+
+
 def test_each_programme_the_catalogue_knows_is_looked_up_alone(pg_base, tmp_path_factory):
     with pipeline_env(pg_base, tmp_path_factory, "lookup_branches") as env:
         steps.prepare_warehouse("21")
-        with connect(env.dsn) as conn, conn.cursor() as cur:
-            cur.execute("CREATE TEMP TABLE lookup_branches_ids (kode_program text)")
-            cur.execute("INSERT INTO lookup_branches_ids VALUES ('JAMSOS'), ('UEP'), ('PKH-X'), (NULL), ('JAMSOS')")
-            ids = sql.Identifier("lookup_branches_ids")
-            text = lookup_branches(cur, ids, "21").as_string(cur)
-            conn.rollback()
-        branches = [b for b in text.split("\nUNION ALL\n") if b.strip()]
-        assert len(branches) == 4, text  # a household and a NIK lookup for JAMSOS and for UEP
-        for branch in branches:
-            [programme] = {p for p in ("JAMSOS", "UEP") if f"'{p}'::text" in branch}
-            # UEP is limited over a lifetime (Kepri's catalogue): read in every month; JAMSOS in the file's year
-            assert ("%(all_batches)s" in branch) == (programme == "UEP"), branch
-        assert sorted(b.split("AS kind")[0].rsplit("SELECT", 1)[1].strip() for b in branches) == [
-            "'kk'", "'kk'", "'nik'", "'nik'"]
-        assert "PKH-X" not in text
+        branches = _branches(env, "21", ["JAMSOS", "UEP", "PKH-X", None, "JAMSOS"])
+    # a household and a NIK lookup for JAMSOS and for UEP, none for PKH-X, which the catalogue does not know
+    assert [(p, kind) for p, kind, _ in branches] == [
+        ("JAMSOS", "'kk'"), ("JAMSOS", "'nik'"), ("UEP", "'kk'"), ("UEP", "'nik'")]
+    for programme, _, branch in branches:
+        # UEP is limited over a lifetime (Kepri's catalogue): read in every month; JAMSOS in the file's year
+        assert ("%(all_batches)s" in branch) == (programme == "UEP"), branch
 
 
 def test_a_programme_counted_in_persons_has_no_household_lookup(pg_base, tmp_path_factory):
     with pipeline_env(pg_base, tmp_path_factory, "lookup_branches_persons") as env:
         steps.prepare_warehouse("64")
-        with connect(env.dsn) as conn, conn.cursor() as cur:
-            cur.execute("CREATE TEMP TABLE lookup_persons_ids (kode_program text)")
-            cur.execute("INSERT INTO lookup_persons_ids VALUES ('BLT-P3KE'), ('ASPD')")
-            text = lookup_branches(cur, sql.Identifier("lookup_persons_ids"), "64").as_string(cur)
-            conn.rollback()
-        branches = [b for b in text.split("\nUNION ALL\n") if b.strip()]
-        kinds = sorted((p, b.split("AS kind")[0].rsplit("SELECT", 1)[1].strip())
-                       for b in branches for p in ("BLT-P3KE", "ASPD") if f"'{p}'::text" in b)
-        # BLT-P3KE pays persons (Kaltim's catalogue): its limits hold per NIK only
-        assert kinds == [("ASPD", "'kk'"), ("ASPD", "'nik'"), ("BLT-P3KE", "'nik'")], text
+        branches = _branches(env, "64", ["BLT-P3KE", "ASPD"])
+    # BLT-P3KE pays persons (Kaltim's catalogue): its limits hold per NIK only
+    assert [(p, kind) for p, kind, _ in branches] == [("ASPD", "'kk'"), ("ASPD", "'nik'"), ("BLT-P3KE", "'nik'")]
 
 
 def test_the_lookups_return_only_the_keys_the_month_takes_over_a_limit(pg_base, tmp_path_factory, kepri2022):
