@@ -69,6 +69,15 @@ def test_a_line_that_is_not_a_quoted_setting_is_an_error_not_a_setting_left_out(
     assert server.recommended_settings() == (("shared_buffers", "1GB"),)
 
 
+def test_a_file_of_comments_only_recommends_nothing_and_names_nothing(pg_base, tmp_path, monkeypatch):
+    conf = tmp_path / "warehouse.conf"
+    conf.write_text("# every setting left to the server\n\n", encoding="utf-8")
+    monkeypatch.setattr(server, "SETTINGS_FILE", conf)
+    assert server.recommended_settings() == ()
+    with psycopg2.connect(new_database(pg_base, "srv")) as conn, conn.cursor() as cur:
+        assert server.settings_below(cur) == []
+
+
 def _current(dsn: str, name: str) -> str:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT current_setting(%s)", (name,))

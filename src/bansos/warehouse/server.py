@@ -57,6 +57,9 @@ def recommended_settings() -> tuple[tuple[str, str], ...]:
 def settings_below(cur) -> list[tuple[str, str, str]]:
     """(name, the server's value, the recommended value) for each recommended setting the server runs below:
     a size or a time by its amount, anything else by its text."""
-    names, values = zip(*recommended_settings(), strict=True)
+    settings = recommended_settings()
+    if not settings:  # a file of comments only recommends nothing
+        return []
+    names, values = zip(*settings, strict=True)
     cur.execute(sqlfiles.read("warehouse/migrate/settings_below.sql"), {"names": list(names), "values": list(values)})
     return [tuple(row) for row in cur.fetchall()]
