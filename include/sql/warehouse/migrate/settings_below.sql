@@ -4,7 +4,9 @@
 SELECT r.name, current_setting(r.name) AS current, r.value AS recommended
 FROM unnest(%(names)s::text[], %(values)s::text[]) WITH ORDINALITY AS r (name, value, n)
 JOIN pg_settings AS s ON s.name = r.name
-WHERE CASE WHEN s.unit IN ('B', 'kB', '8kB', 'MB') THEN pg_size_bytes(current_setting(r.name)) < pg_size_bytes(r.value)
-           WHEN s.unit IN ('us', 'ms', 's', 'min') THEN current_setting(r.name)::interval < r.value::interval
+WHERE CASE WHEN s.unit IN ('B', 'kB', '8kB', 'MB')
+           THEN pg_size_bytes(current_setting(r.name)) < pg_size_bytes(r.value)
+           WHEN s.unit IN ('us', 'ms', 's', 'min')
+           THEN current_setting(r.name)::interval < r.value::interval
            ELSE current_setting(r.name) <> r.value END
 ORDER BY r.n;
