@@ -5,7 +5,8 @@
 -- takes over the programme's yearly limit (a constant, from stage/file_programmes.sql) come back: the checked
 -- table asks of each row only whether it breaks the limit, and a key under it reads there as one never seen (a
 -- JAMSOS household paid every month, the common case, is no match to write and join). It ends in UNION ALL: the
--- file's repeated keys follow the lookups. reads: staging.submission_<id>_<run>_ids, core.distribution; writes: nothing.
+-- file's repeated keys follow the lookups.
+-- reads: staging.submission_<id>_<run>_ids, core.distribution; writes: nothing.
 SELECT {kind} AS kind, f.{key} AS key_hash, {programme}::text AS kode_program, count(*) AS in_year,
        NULL::bigint AS in_lifetime
 FROM (SELECT DISTINCT {key} FROM {ids} WHERE {key} IS NOT NULL AND kode_program = {programme}) AS f
