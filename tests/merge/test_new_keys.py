@@ -5,6 +5,9 @@ and leave the known ones' first batch as it was."""
 
 from __future__ import annotations
 
+import hashlib
+
+import psycopg2
 import pytest
 
 from bansos.orchestration import steps
@@ -43,3 +46,44 @@ def test_the_second_month_adds_its_new_keys_and_only_those(two_months, table, ke
                             "WHERE m.batch_id = %s", (february, march))
     assert again > 0 and march in expected.values()
     assert _first_batches(dsn, table, key) == expected
+
+
+def test_each_new_key_once_in_key_order_a_person_with_its_first_lines_attributes(warehouse):
+    """merge/new_keys.sql, alone on a checked table of five lines: a household and a person twice (the person's
+    attributes differ, its later line first in the table), one household and one person already known. The work
+    tables hold each new key once, in key order (merge/insert_keys.sql inserts them as written), the person with
+    the attributes of its first line."""
+    from psycopg2 import sql
+
+    from bansos.warehouse import sqlfiles
+
+    def h(text: str) -> bytes:
+        return hashlib.sha256(text.encode()).digest()
+
+    lines = [(5, "kk-b", "nik-a", "P", "1990-01-01"), (2, "kk-b", "nik-a", "L", "1985-06-30"),
+             (3, "kk-a", "nik-c", "L", "1970-02-02"), (4, "kk-known", "nik-known", "P", "1960-03-03"),
+             (1, "kk-c", "nik-b", "P", "2001-12-31")]
+    checked = sql.Identifier("staging", "t_checked")
+    work = {"new_households": sql.Identifier("staging", "t_new_households"),
+            "new_persons": sql.Identifier("staging", "t_new_persons")}
+    with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE TABLE {} (source_line bigint, kk_hash bytea, nik_hash bytea, jenis_kelamin text, "
+                            "tanggal_lahir text)").format(checked))
+        cur.executemany(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(checked),
+                        [(n, h(kk), h(nik), sex, born) for n, kk, nik, sex, born in lines])
+        cur.execute("INSERT INTO raw.submission (province, periode, kode_kabkota, source_uri, landed_at, size_bytes, "
+                    "sha256, archive_key, status, row_count, decided_at) VALUES ('21', '2022-01', '21.71', 'test://', "
+                    "now(), 0, repeat('0', 64), 'test', 'accepted', 0, now()) RETURNING submission_id")
+        cur.execute("INSERT INTO core.load_batch (submission_id, province, periode, kode_kabkota, row_count) "
+                    "VALUES (%s, '21', '2022-01', '21.71', 0) RETURNING batch_id", cur.fetchone())
+        (batch,) = cur.fetchone()
+        cur.execute("INSERT INTO core.household VALUES (%s, '21', %s)", (h("kk-known"), batch))
+        cur.execute("INSERT INTO core.person VALUES (%s, 'P', 1960, %s)", (h("nik-known"), batch))
+        sqlfiles.run_script(cur, sqlfiles.compose("merge/new_keys.sql", checked=checked, **work).as_string(cur))
+        cur.execute(sql.SQL("SELECT kk_hash FROM {}").format(work["new_households"]))
+        households = [bytes(k) for (k,) in cur.fetchall()]
+        cur.execute(sql.SQL("SELECT nik_hash, jenis_kelamin, tahun_lahir FROM {}").format(work["new_persons"]))
+        persons = [(bytes(k), sex, year) for k, sex, year in cur.fetchall()]
+        conn.rollback()
+    assert households == sorted(h(k) for k in ("kk-a", "kk-b", "kk-c"))
+    assert persons == sorted([(h("nik-a"), "L", 1985), (h("nik-b"), "P", 2001), (h("nik-c"), "L", 1970)])

@@ -116,7 +116,7 @@ def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
                 cur, sqlfiles.compose("stage/build_checked.sql", lookups=lookups, **tables).as_string(cur), params)
             cur.execute(sqlfiles.read("merge/ensure_partition.sql"), where)  # as merge does, before its script
             # merge's scripts in the order of one key (merge.py runs new_keys.sql on a second connection)
-            for script in ("staged_key", "new_keys", "insert_batch", "insert_keys"):
+            for script in ("staged_key", "new_keys", "insert_batch", "insert_keys", "source_totals"):
                 found_plans |= _run_with_plans(
                     cur, sqlfiles.compose(f"merge/{script}.sql", **tables).as_string(cur), params)
             conn.rollback()

@@ -27,6 +27,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import psycopg2.errors
+
 from bansos.domain.handoff import BranchState
 from bansos.merge import keys
 from bansos.stage import StagingLost, staged_rows
@@ -105,8 +107,28 @@ def _insert_batch(dsn: str, cur, checked, run_id: str, params: dict) -> tuple[in
         sqlfiles.run_script(cur, script("merge/rehash_staged.sql"))
         sqlfiles.run_script(cur, script("merge/insert_batch.sql"), params)
         sqlfiles.run_script(cur, script("merge/new_keys.sql"))  # its SET LOCALs then hold for insert_keys only
-    sqlfiles.run_script(cur, script("merge/insert_keys.sql"), params)
+    _insert_keys(cur, script, params)
+    sqlfiles.run_script(cur, script("merge/source_totals.sql"), params)
     return cur.fetchone()
+
+
+def _insert_keys(cur, script, params: dict) -> None:
+    """Add the work tables' households and persons by plain inserts; after a race, again without the keys lost.
+
+    A unique violation means a merge of another kab/kota added one of the keys since ``merge/new_keys.sql``
+    looked: back to the savepoint, those keys left out (``merge/forget_known_keys.sql``), and the inserts run
+    again. If none was left out the conflict is not a race and the merge fails with it."""
+    while True:
+        try:
+            sqlfiles.run_script(cur, script("merge/insert_keys.sql"), params)
+            return
+        except psycopg2.errors.UniqueViolation:
+            sqlfiles.run_script(cur, script("merge/forget_known_keys.sql"))
+            (known,) = cur.fetchone()
+            if not known:
+                raise
+            log.info("submission %s: %s of its new keys were added by another merge meanwhile; inserting the rest",
+                     params["submission_id"], known)
 
 
 def merge_submission(
