@@ -40,11 +40,21 @@ def first_batches(dsn: str, table: str, key: str) -> dict[bytes, int]:
     return {bytes(k): b for k, b in query(dsn, f"SELECT {key}, first_batch_id FROM core.{table}")}
 
 
+def written(dsn: str) -> list[tuple]:
+    """How many households, persons and load batches the warehouse holds: what a failed merge must leave."""
+    return query(dsn, "SELECT (SELECT count(*) FROM core.household), (SELECT count(*) FROM core.person), "
+                      "(SELECT count(*) FROM core.load_batch)")
+
+
+def first_carried(dsn: str, key: str) -> dict[bytes, int]:
+    """Each key of the distribution rows with the first batch that carries it."""
+    return {bytes(k): b for k, b in query(dsn, f"SELECT {key}, min(batch_id) FROM core.distribution GROUP BY 1")}
+
+
 def keys_match_distributions(dsn: str) -> None:
     """Every key of the distribution rows is a household or person, with the first batch that carries it."""
     for table, key in (("household", "kk_hash"), ("person", "nik_hash")):
-        first = query(dsn, f"SELECT {key}, min(batch_id) FROM core.distribution GROUP BY 1")
-        assert first_batches(dsn, table, key) == {bytes(k): b for k, b in first}
+        assert first_batches(dsn, table, key) == first_carried(dsn, key)
 
 
 @contextmanager

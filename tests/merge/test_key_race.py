@@ -16,11 +16,13 @@ from bansos.orchestration import steps
 from bansos.warehouse import sqlfiles
 from tests.merge.march import (
     first_batches,
+    first_carried,
     keys_match_distributions,
     merge_waiting_at_its_batch,
     staging_tables,
     validated_march,
     work_tables,
+    written,
 )
 from tests.pipeline import query
 
@@ -32,11 +34,6 @@ RACE = {
               "SELECT nik_hash, jenis_kelamin, tahun_lahir, %(batch)s FROM {work} ORDER BY nik_hash LIMIT 1 "
               "RETURNING nik_hash",
 }
-
-
-def _counts(dsn: str) -> list[tuple]:
-    return query(dsn, "SELECT (SELECT count(*) FROM core.household), (SELECT count(*) FROM core.person), "
-                      "(SELECT count(*) FROM core.load_batch)")
 
 
 def test_a_key_another_merge_added_meanwhile_keeps_its_batch_and_the_month_loads(runtime_env, kepri2022, caplog):
@@ -56,8 +53,7 @@ def test_a_key_another_merge_added_meanwhile_keeps_its_batch_and_the_month_loads
     for table, key in (("household", "kk_hash"), ("person", "nik_hash")):
         first = first_batches(dsn, table, key)
         assert first.pop(raced[table]) == february, f"the raced {table} keeps the other merge's batch"
-        carried = {bytes(k): b for k, b in query(dsn, f"SELECT {key}, min(batch_id) FROM core.distribution "
-                                                      "GROUP BY 1")}
+        carried = first_carried(dsn, key)
         del carried[raced[table]]
         assert first == carried, f"every other {table} has the batch that first carries it"
         assert march in first.values()
@@ -70,11 +66,11 @@ def test_a_conflict_that_is_no_race_fails_the_merge_and_writes_nothing(runtime_e
     tables again and loads the month."""
     dsn = runtime_env["dsn"]
     ref = validated_march(runtime_env, kepri2022)
-    before = _counts(dsn)
+    before = written(dsn)
     with merge_waiting_at_its_batch(dsn, ref) as (cur, _, outcome):
         work = sqlfiles.staging_table(ref["submission_id"], "new_households", "test")
         cur.execute(sql.SQL("INSERT INTO {work} SELECT kk_hash FROM {work} LIMIT 1").format(work=work))
     assert isinstance(outcome.get("error"), psycopg2.errors.UniqueViolation), outcome
-    assert _counts(dsn) == before
+    assert written(dsn) == before
     assert steps.merge(ref, "test")["action"] == "loaded"
     keys_match_distributions(dsn)
