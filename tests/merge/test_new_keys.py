@@ -44,7 +44,8 @@ def test_each_new_key_once_in_key_order_a_person_with_its_first_lines_attributes
     """merge/new_keys.sql, alone on a checked table of five lines: a household and a person twice (the person's
     attributes differ, its later line first in the table), one household and one person already known. The work
     tables hold each new key once, in key order (merge/insert_keys.sql inserts them as written), the person with
-    the attributes of its first line."""
+    the attributes of its first line; and the file's rows and rupiah per programme, every line counted, known
+    keys or not (merge/source_totals.sql writes them as the batch's source totals)."""
     from psycopg2 import sql
 
     from bansos.warehouse import sqlfiles
@@ -52,17 +53,18 @@ def test_each_new_key_once_in_key_order_a_person_with_its_first_lines_attributes
     def h(text: str) -> bytes:
         return hashlib.sha256(text.encode()).digest()
 
-    lines = [(5, "kk-b", "nik-a", "P", "1990-01-01"), (2, "kk-b", "nik-a", "L", "1985-06-30"),
-             (3, "kk-a", "nik-c", "L", "1970-02-02"), (4, "kk-known", "nik-known", "P", "1960-03-03"),
-             (1, "kk-c", "nik-b", "P", "2001-12-31")]
+    lines = [(5, "kk-b", "nik-a", "P", "1990-01-01", "PKH", 750_000),
+             (2, "kk-b", "nik-a", "L", "1985-06-30", "BPNT", 200_000),
+             (3, "kk-a", "nik-c", "L", "1970-02-02", "PKH", 500_000),
+             (4, "kk-known", "nik-known", "P", "1960-03-03", "PKH", 250_000),
+             (1, "kk-c", "nik-b", "P", "2001-12-31", "BPNT", 200_000)]
     checked = sql.Identifier("staging", "t_checked")
-    work = {"new_households": sql.Identifier("staging", "t_new_households"),
-            "new_persons": sql.Identifier("staging", "t_new_persons")}
+    work = {kind: sql.Identifier("staging", f"t_{kind}") for kind in sqlfiles.MERGE_WORK_TABLES}
     with psycopg2.connect(warehouse) as conn, conn.cursor() as cur:
         cur.execute(sql.SQL("CREATE TABLE {} (source_line bigint, kk_hash bytea, nik_hash bytea, jenis_kelamin text, "
-                            "tanggal_lahir text)").format(checked))
-        cur.executemany(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(checked),
-                        [(n, h(kk), h(nik), sex, born) for n, kk, nik, sex, born in lines])
+                            "tanggal_lahir text, kode_program text, nominal_rp bigint)").format(checked))
+        cur.executemany(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s)").format(checked),
+                        [(n, h(kk), h(nik), *rest) for n, kk, nik, *rest in lines])
         cur.execute("INSERT INTO raw.submission (province, periode, kode_kabkota, source_uri, landed_at, size_bytes, "
                     "sha256, archive_key, status, row_count, decided_at) VALUES ('21', '2022-01', '21.71', 'test://', "
                     "now(), 0, repeat('0', 64), 'test', 'accepted', 0, now()) RETURNING submission_id")
@@ -76,6 +78,10 @@ def test_each_new_key_once_in_key_order_a_person_with_its_first_lines_attributes
         households = [bytes(k) for (k,) in cur.fetchall()]
         cur.execute(sql.SQL("SELECT nik_hash, jenis_kelamin, tahun_lahir FROM {}").format(work["new_persons"]))
         persons = [(bytes(k), sex, year) for k, sex, year in cur.fetchall()]
+        cur.execute(sql.SQL("SELECT kode_program, source_rows, source_rupiah FROM {} ORDER BY 1")
+                    .format(work["source_totals"]))
+        totals = cur.fetchall()
         conn.rollback()
     assert households == sorted(h(k) for k in ("kk-a", "kk-b", "kk-c"))
     assert persons == sorted([(h("nik-a"), "L", 1985), (h("nik-b"), "P", 2001), (h("nik-c"), "L", 1970)])
+    assert totals == [("BPNT", 2, 400_000), ("PKH", 3, 1_500_000)]

@@ -115,6 +115,8 @@ def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
             found_plans |= _run_with_plans(
                 cur, sqlfiles.compose("stage/build_checked.sql", lookups=lookups, **tables).as_string(cur), params)
             cur.execute(sqlfiles.read("merge/ensure_partition.sql"), where)  # as merge does, before its script
+            cur.execute(sqlfiles.compose("stage/count_checked.sql", checked=tables["checked"]))
+            params["rows"] = cur.fetchone()[0]  # as stage recorded it, which merge passes on
             # merge's scripts in the order of one key (merge.py runs new_keys.sql on a second connection)
             for script in ("staged_key", "new_keys", "insert_batch", "insert_keys", "source_totals"):
                 found_plans |= _run_with_plans(
@@ -195,8 +197,8 @@ def test_the_checked_table_is_built_in_parallel(plans):
 
 def test_the_new_households_and_persons_are_found_in_one_process(plans):
     """They run on merge's second connection beside the distribution insert, which keeps the other core; parallel
-    workers there slowed the insert more than they saved (merge/new_keys.sql)."""
-    for kind in ("new_households", "new_persons"):
+    workers there slowed the insert more than they saved (merge/new_keys.sql). So do the batch's source totals."""
+    for kind in sqlfiles.MERGE_WORK_TABLES:
         assert not [n for n in _nodes(plans[kind]) if n.get("Parallel Aware") or n["Node Type"] == "Gather"], kind
 
 

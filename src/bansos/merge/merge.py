@@ -175,7 +175,7 @@ def merge_submission(
             return _hold(cur, submission_id, run_id, recorded, approved_batch, params)
         if existing_batch is None:
             keys.use_key(cur, key)  # refuses another key; the pads as COPY data, never in a statement
-            batch_id, rows = _insert_batch(dsn, cur, checked, run_id, params)
+            batch_id, rows = _insert_batch(dsn, cur, checked, run_id, params | {"rows": recorded})
         else:  # the same content was loaded before and has come back as the newest file
             batch_id = existing_batch
             cur.execute(sqlfiles.read("merge/batch_row_count.sql"), (batch_id,))

@@ -65,7 +65,7 @@ def run_token(run_id: str) -> str:
 # transaction; merge's are made on a second connection of the merge and committed there, and dropped by the merge's
 # transaction (or by a retry, or the staging sweep, if it fails).
 STAGE_WORK_TABLES = ("ids", "seen")
-MERGE_WORK_TABLES = ("new_households", "new_persons")
+MERGE_WORK_TABLES = ("new_households", "new_persons", "source_totals")
 
 
 def staging_table(submission_id: int, kind: str, run_id: str) -> sql.Identifier:
