@@ -17,7 +17,7 @@ import re
 import pytest
 from psycopg2 import sql
 
-from bansos.stage.stage import lookup_branches, lookup_constants
+from bansos.stage.stage import lookup_branches, lookup_constants, staged_rows
 from bansos.warehouse import pseudonyms, sqlfiles
 from bansos.warehouse.database import close_idle, connect
 from tests.conftest import KEY, _admin, _name, pipeline_env
@@ -115,8 +115,7 @@ def plans(pg_base, tmp_path_factory, files) -> dict[str, dict]:
             found_plans |= _run_with_plans(
                 cur, sqlfiles.compose("stage/build_checked.sql", lookups=lookups, **tables).as_string(cur), params)
             cur.execute(sqlfiles.read("merge/ensure_partition.sql"), where)  # as merge does, before its script
-            cur.execute(sqlfiles.compose("stage/count_checked.sql", checked=tables["checked"]))
-            params["rows"] = cur.fetchone()[0]  # as stage recorded it, which merge passes on
+            params["rows"] = staged_rows(cur, sid, "plans")  # as stage records it, which merge passes on
             # merge's scripts in the order of one key (merge.py runs new_keys.sql on a second connection)
             for script in ("staged_key", "new_keys", "insert_batch", "insert_keys", "source_totals"):
                 found_plans |= _run_with_plans(
